@@ -1,0 +1,131 @@
+"""The composition root: builds the GatewayBot, the lightbulb client and every service, and owns start/stop.
+
+Nothing else constructs services; commands receive them through lightbulb's dependency injection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import pkgutil
+import signal
+from collections.abc import Sequence
+
+import hikari
+import lightbulb
+
+from trainer_bot import pipeline, plugins
+from trainer_bot.config import Settings
+from trainer_bot.instructions import InstructionSource
+
+_LOGGER = logging.getLogger("trainer_bot")
+
+INTENTS = (
+    hikari.Intents.GUILDS
+    | hikari.Intents.GUILD_VOICE_STATES
+    | hikari.Intents.GUILD_MESSAGES
+    | hikari.Intents.DM_MESSAGES
+    | hikari.Intents.MESSAGE_CONTENT
+)
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why in one line."""
+
+
+def plugin_modules() -> list[str]:
+    """Every extension in `trainer_bot.plugins`, in a stable order (lightbulb's own listing is unsorted)."""
+    return sorted(
+        f"{plugins.__name__}.{info.name}"
+        for info in pkgutil.iter_modules(plugins.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+class TrainerBot:
+    def __init__(self, settings: Settings, *, extra_extensions: Sequence[str] = ()) -> None:
+        self.settings = settings
+        self.bot = hikari.GatewayBot(
+            settings.require_token(),
+            intents=INTENTS,
+            rest_url=settings.discord_api_url,
+            logs=None,  # logging is configured once, by the CLI
+            banner=None,
+        )
+        self.client = lightbulb.client_from_app(
+            self.bot,
+            default_enabled_guilds=settings.dev_guilds or (lightbulb.GLOBAL_COMMAND_KEY,),
+            hooks=list(pipeline.INVOCATION_HOOKS),
+        )
+        self.client.error_handler(pipeline.handle_command_error)
+        self._extensions = [*plugin_modules(), *extra_extensions]
+        self.bot.subscribe(hikari.StartingEvent, self._on_starting)
+        self.bot.subscribe(hikari.StoppingEvent, self._on_stopping)
+        self.bot.subscribe(hikari.ShardReadyEvent, self._on_ready)
+
+    # -- services ---------------------------------------------------------------------------------------
+    async def _open_services(self) -> None:
+        registry = self.client.di.registry_for(lightbulb.di.Contexts.DEFAULT)
+        registry.register_value(Settings, self.settings)
+        registry.register_value(InstructionSource, InstructionSource(self.settings.instruction_file))
+
+    async def _close_services(self) -> None:
+        pass
+
+    # -- extensions -------------------------------------------------------------------------------------
+    async def _load_extensions(self) -> None:
+        """Import every extension first: lightbulb only logs a failed import, then deletes its commands."""
+        for name in self._extensions:
+            try:
+                importlib.import_module(name)
+            except Exception as exc:
+                raise StartupError(f"extension {name} failed to import: {exc!r}") from exc
+        await self.client.load_extensions(*self._extensions)
+        missing = [name for name in self._extensions if name not in self.client._extensions]
+        if missing:
+            raise StartupError(f"extensions failed to load (see the log above): {', '.join(missing)}")
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Open services, load commands and connect; returns once the gateway is ready and commands synced."""
+        await self._open_services()
+        await self._load_extensions()
+        await self.bot.start(check_for_updates=False)
+
+    async def stop(self) -> None:
+        if self.bot.is_alive:
+            await self.bot.close()
+        await self._close_services()
+
+    async def serve(self) -> None:
+        """Run until SIGINT/SIGTERM or until the gateway closes, then shut down cleanly."""
+        loop = asyncio.get_running_loop()
+        stop_requested = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop_requested.set)
+        try:
+            await self.start()
+            gateway_closed = asyncio.ensure_future(self.bot.join())
+            stop_wait = asyncio.ensure_future(stop_requested.wait())
+            await asyncio.wait({gateway_closed, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+            stop_wait.cancel()
+            if stop_requested.is_set():
+                _LOGGER.info("shutting down")
+        finally:
+            await self.stop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+    async def _on_starting(self, _: hikari.StartingEvent) -> None:
+        await self.client.start()
+
+    async def _on_stopping(self, _: hikari.StoppingEvent) -> None:
+        await self.client.stop()
+
+    async def _on_ready(self, event: hikari.ShardReadyEvent) -> None:
+        user = event.my_user
+        _LOGGER.info("ready as %s (%s) in %d guilds", user.username, user.id, len(event.unavailable_guilds))
+
+    def __repr__(self) -> str:
+        return f"TrainerBot(api={self.settings.discord_api_url!r}, guilds={self.settings.dev_guilds!r})"

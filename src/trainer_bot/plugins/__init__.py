@@ -1,0 +1,1 @@
+"""Lightbulb extensions, one per area. Each stays thin: options -> one service call -> reply."""

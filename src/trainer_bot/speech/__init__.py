@@ -1,0 +1,1 @@
+"""Speech: transcription of voice messages and synthesis of spoken answers."""

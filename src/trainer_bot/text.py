@@ -1,0 +1,38 @@
+"""Fitting text into Discord messages."""
+
+from __future__ import annotations
+
+DISCORD_MESSAGE_LIMIT = 2000
+
+
+def split_message(text: str, limit: int = DISCORD_MESSAGE_LIMIT) -> list[str]:
+    """Split on line boundaries into chunks of at most `limit` characters.
+
+    A single line longer than the limit is cut at its last space before the limit (or hard, if it has
+    none), so no chunk is ever refused by Discord.
+    """
+    chunks: list[str] = []
+    current = ""
+    for line in text.splitlines():
+        for piece in _cut_long_line(line, limit):
+            candidate = f"{current}\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+                continue
+            if current.strip():
+                chunks.append(current)
+            current = piece
+    if current.strip():
+        chunks.append(current)
+    return chunks
+
+
+def _cut_long_line(line: str, limit: int) -> list[str]:
+    pieces = []
+    while len(line) > limit:
+        cut = line.rfind(" ", 0, limit + 1)
+        cut = cut if cut > 0 else limit
+        pieces.append(line[:cut])
+        line = line[cut:].lstrip(" ")
+    pieces.append(line)
+    return pieces
