@@ -1,0 +1,477 @@
+"""A local Discord for the real bot: gateway + REST on 127.0.0.1, and a Python API to act as members.
+
+emulator = DiscordEmulator()
+await emulator.start()
+alice = emulator.add_member("alice", manage_guild=True)
+... start the bot with DISCORD_API_URL=emulator.api_url and DISCORD_TOKEN=emulator.token ...
+interaction = await emulator.slash(alice, "hi")
+reply = await emulator.response(interaction)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from trainer_bot.sandbox import payloads
+from trainer_bot.sandbox.gateway import Gateway, Session
+from trainer_bot.sandbox.rest import RestApi, Upload
+from trainer_bot.sandbox.snowflakes import bot_token, new_snowflake
+from trainer_bot.sandbox.state import (
+    IS_VOICE_MESSAGE,
+    MANAGE_GUILD,
+    TEXT_CHANNEL,
+    VOICE_CHANNEL,
+    Attachment,
+    Changes,
+    Channel,
+    Guild,
+    Interaction,
+    Member,
+    Message,
+    User,
+)
+
+__all__ = ["DiscordEmulator", "Upload"]
+
+_LOGGER = logging.getLogger("trainer_bot.sandbox")
+T = TypeVar("T")
+
+MESSAGE_CONTENT_INTENT = 1 << 15
+# Option types in Discord's application command schema.
+SUB_COMMAND_GROUP, INTEGER, BOOLEAN, NUMBER, ATTACHMENT = 2, 4, 5, 10, 11
+SLASH, MESSAGE_MENU = 1, 3
+APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+
+
+class DiscordEmulator:
+    def __init__(
+        self,
+        *,
+        interaction_deadline: float = 3.0,
+        heartbeat_interval_ms: int = 41_250,
+        attachment_size_limit: int = 10 * 1024 * 1024,
+    ) -> None:
+        self.interaction_deadline = interaction_deadline
+        self.attachment_size_limit = attachment_size_limit
+        self.bot_user = User(new_snowflake(), "trainer-bot", bot=True)
+        self.application_id = self.bot_user.id
+        self.token = bot_token(self.bot_user.id)
+        guild_id = new_snowflake()
+        owner = User(new_snowflake(), "owner")
+        self.guild = Guild(id=guild_id, name="Sandbox", owner_id=owner.id)
+        self.owner = self._join(owner, manage_guild=True)
+        self._join(self.bot_user, manage_guild=False)
+        for position, (name, kind) in enumerate([("general", TEXT_CHANNEL), ("Lounge", VOICE_CHANNEL)]):
+            channel = Channel(new_snowflake(), guild_id, name, kind, position)
+            self.guild.channels[channel.id] = channel
+        self.dm_channels: dict[int, User] = {}
+        self.messages: dict[int, Message] = {}
+        self.attachments: dict[int, Attachment] = {}
+        self.interactions_by_token: dict[str, Interaction] = {}
+        self.global_commands: list[dict[str, Any]] = []
+        self.guild_commands: dict[int, list[dict[str, Any]]] = {}
+        self.command_syncs: list[tuple[int | None, list[str]]] = []
+        self.typing: list[tuple[int, float]] = []
+        self.bot_voice_requests: list[dict[str, Any]] = []
+        self.changes = Changes()
+        self.rest = RestApi(self)
+        self.gateway = Gateway(
+            token=lambda: self.token,
+            ready_events=self._ready_events,
+            on_voice_state=self._on_bot_voice_state,
+            resume_url=lambda: self.gateway_url,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+        )
+        self._runner: web.AppRunner | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self.base_url = ""
+
+    # -- lifecycle --------------------------------------------------------------------------------------
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = web.Application(middlewares=[self.rest.middleware], client_max_size=64 * 1024 * 1024)
+        app.add_routes([web.get("/gateway", self.gateway.handle), *self.rest.routes()])
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        bound_port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.base_url = f"http://{host}:{bound_port}"
+
+    async def stop(self) -> None:
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"{self.base_url.replace('http', 'ws', 1)}/gateway"
+
+    # -- the guild --------------------------------------------------------------------------------------
+    @property
+    def text_channel(self) -> Channel:
+        return self.guild.channel_named("general")
+
+    @property
+    def voice_channel(self) -> Channel:
+        return self.guild.channel_named("Lounge")
+
+    def _join(self, user: User, *, manage_guild: bool) -> Member:
+        roles = [self.guild.moderator_role_id] if manage_guild else []
+        permissions = self.guild.everyone_permissions | (MANAGE_GUILD if manage_guild else 0)
+        member = Member(user=user, guild_id=self.guild.id, role_ids=roles, permissions=permissions)
+        self.guild.members[user.id] = member
+        return member
+
+    def add_member(self, name: str, *, manage_guild: bool = False) -> Member:
+        """A member of the guild. Add members before the bot connects, or they arrive via GUILD_MEMBER_ADD."""
+        member = self._join(User(new_snowflake(), name), manage_guild=manage_guild)
+        if self.gateway.current is not None:
+            event = payloads.member(member) | {"guild_id": str(self.guild.id)}
+            self._spawn(self.gateway.dispatch("GUILD_MEMBER_ADD", event))
+        return member
+
+    def _ready_events(self, session: Session) -> list[tuple[str, dict[str, Any]]]:
+        ready = {
+            "v": 10,
+            "user": payloads.user(self.bot_user) | {"verified": True, "email": None},
+            "guilds": [{"id": str(self.guild.id), "unavailable": True}],
+            "session_id": session.id,
+            "resume_gateway_url": self.gateway_url,
+            "shard": [0, 1],
+            "application": {"id": str(self.application_id), "flags": 0},
+            "private_channels": [],
+        }
+        guild = payloads.guild_create(
+            self.guild, application_id=self.application_id, moderator_permissions=MANAGE_GUILD
+        )
+        return [("READY", ready), ("GUILD_CREATE", guild)]
+
+    def message_payload(self, message: Message) -> dict[str, Any]:
+        referenced = self.messages.get(message.referenced_message_id or -1)
+        return payloads.message(message, guild=self.guild, referenced=referenced)
+
+    def store_attachment(self, channel_id: int, upload: Upload) -> Attachment:
+        attachment_id = new_snowflake()
+        attachment = Attachment(
+            id=attachment_id,
+            filename=upload.filename,
+            data=upload.data,
+            content_type=upload.content_type,
+            url=f"{self.base_url}/attachments/{channel_id}/{attachment_id}/{upload.filename}",
+            duration_secs=upload.duration_secs,
+            waveform="AAAA" if upload.duration_secs is not None else None,
+        )
+        self.attachments[attachment_id] = attachment
+        return attachment
+
+    # -- acting as members ------------------------------------------------------------------------------
+    async def wait_until_ready(self, timeout: float = 15.0) -> None:
+        """The bot identified and synced its commands (the first moment a member could use them)."""
+        await self.wait_for(lambda: self.gateway.current is not None, timeout, "the bot to identify")
+        await self.wait_for(lambda: self.guild.id in self.guild_commands, timeout, "the bot to sync commands")
+
+    def command(self, name: str) -> dict[str, Any]:
+        for command in self.guild_commands.get(self.guild.id, []) + self.global_commands:
+            if command["name"] == name:
+                return command
+        raise LookupError(f"the bot has not registered a command named {name!r}")
+
+    async def slash(
+        self,
+        member: Member,
+        name: str,
+        options: Mapping[str, object] | None = None,
+        *,
+        channel: Channel | None = None,
+    ) -> Interaction:
+        """Invoke `/name` (or `/group sub`) as a member would, options checked against the synced schema."""
+        top, *path = name.split()
+        command = self.command(top)
+        resolved: dict[str, Any] = {}
+        chain = self._walk(command.get("options") or [], path)
+        leaf_schema = (chain[-1].get("options") if chain else command.get("options")) or []
+        option_payload = self._options(
+            leaf_schema, dict(options or {}), resolved, channel or self.text_channel
+        )
+        for subcommand in reversed(chain):
+            option_payload = [
+                {"name": subcommand["name"], "type": subcommand["type"], "options": option_payload}
+            ]
+        data = {"id": command["id"], "name": top, "type": SLASH, "guild_id": str(self.guild.id)}
+        data |= {"options": option_payload} | ({"resolved": resolved} if resolved else {})
+        return await self._post_interaction(APPLICATION_COMMAND, member, data, channel)
+
+    @staticmethod
+    def _walk(schema: list[dict[str, Any]], path: list[str]) -> list[dict[str, Any]]:
+        options = schema
+        found: list[dict[str, Any]] = []
+        for part in path:
+            option = next(o for o in options if o["name"] == part)
+            found.append(option)
+            options = option.get("options") or []
+        return found
+
+    def _options(
+        self,
+        schema: list[dict[str, Any]],
+        given: dict[str, object],
+        resolved: dict[str, Any],
+        channel: Channel,
+        *,
+        focused: str | None = None,
+    ) -> list[dict[str, Any]]:
+        by_name = {option["name"]: option for option in schema if option["type"] > SUB_COMMAND_GROUP}
+        unknown = set(given) - set(by_name)
+        if unknown:
+            raise ValueError(f"Discord would not let a member send unknown options: {sorted(unknown)}")
+        missing = [n for n, o in by_name.items() if o.get("required") and n not in given and n != focused]
+        if missing:
+            raise ValueError(f"Discord would not let a member omit required options: {missing}")
+        out = []
+        for option_name, value in given.items():
+            kind = by_name[option_name]["type"]
+            item: dict[str, Any] = {"name": option_name, "type": kind}
+            if kind == ATTACHMENT:
+                if not isinstance(value, Upload):
+                    raise ValueError("attachment options take an Upload")
+                attachment = self.store_attachment(channel.id, value)
+                item["value"] = str(attachment.id)
+                resolved.setdefault("attachments", {})[str(attachment.id)] = payloads.attachment(attachment)
+            else:
+                item["value"] = self._option_value(kind, value)
+            if option_name == focused:
+                item["focused"] = True
+            out.append(item)
+        return out
+
+    @staticmethod
+    def _option_value(kind: int, value: object) -> object:
+        if kind == BOOLEAN and not isinstance(value, bool):
+            raise ValueError("boolean options take True or False")
+        if kind == INTEGER and not isinstance(value, int):
+            raise ValueError("integer options take an int")
+        return value if kind in (BOOLEAN, INTEGER, NUMBER) else str(value)
+
+    async def autocomplete(
+        self, member: Member, name: str, options: Mapping[str, object], focused: str
+    ) -> list[dict[str, Any]]:
+        """Type into an option: returns the choices the bot offered (lightbulb answers with type 8)."""
+        command = self.command(name)
+        schema = command.get("options") or []
+        option_payload = self._options(schema, dict(options), {}, self.text_channel, focused=focused)
+        data = {"id": command["id"], "name": name, "type": SLASH, "guild_id": str(self.guild.id)}
+        interaction = await self._post_interaction(
+            AUTOCOMPLETE, member, data | {"options": option_payload}, None
+        )
+        await self.wait_for(lambda: interaction.callback_type == 8, 5.0, f"autocomplete for /{name}")
+        choices: list[dict[str, Any]] = interaction.callback_data.get("choices", [])
+        return choices
+
+    async def message_command(self, member: Member, name: str, target: Message) -> Interaction:
+        """Use a message context-menu entry ("Apps > name") on a message."""
+        command = self.command(name)
+        data = {
+            "id": command["id"],
+            "name": name,
+            "type": MESSAGE_MENU,
+            "guild_id": str(self.guild.id),
+            "target_id": str(target.id),
+            "resolved": {"messages": {str(target.id): self.message_payload(target)}},
+        }
+        return await self._post_interaction(
+            APPLICATION_COMMAND, member, data, self.guild.channels[target.channel_id]
+        )
+
+    async def submit_modal(
+        self, member: Member, opened_by: Interaction, values: Mapping[str, str]
+    ) -> Interaction:
+        """Fill in and submit the modal the bot opened in answer to `opened_by`."""
+        if opened_by.callback_type != 9:
+            raise ValueError("the bot did not answer that interaction with a modal")
+        modal = opened_by.callback_data
+        rows = []
+        for row in modal.get("components", []):
+            inputs = [
+                {
+                    "type": 4,
+                    "id": new_snowflake() % 1000,
+                    "custom_id": c["custom_id"],
+                    "value": values.get(c["custom_id"], c.get("value", "")),
+                }
+                for c in row.get("components", [])
+            ]
+            rows.append({"type": 1, "id": new_snowflake() % 1000, "components": inputs})
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        return await self._post_interaction(MODAL_SUBMIT, member, data, None)
+
+    async def click(self, member: Member, message: Message, custom_id: str) -> Interaction:
+        """Press a button on one of the bot's messages."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        channel = self.guild.channels[message.channel_id]
+        return await self._post_interaction(COMPONENT, member, data, channel, message=message)
+
+    async def _post_interaction(
+        self,
+        kind: int,
+        member: Member,
+        data: dict[str, Any],
+        channel: Channel | None,
+        *,
+        message: Message | None = None,
+    ) -> Interaction:
+        channel = channel or self.text_channel
+        interaction = Interaction(
+            id=new_snowflake(),
+            token=f"sandbox.{secrets.token_urlsafe(32)}",
+            type=kind,
+            guild_id=self.guild.id,
+            channel_id=channel.id,
+            member=member,
+            data=data | ({"message_id": str(message.id)} if message else {}),
+        )
+        self.interactions_by_token[interaction.token] = interaction
+        payload: dict[str, Any] = {
+            "id": str(interaction.id),
+            "application_id": str(self.application_id),
+            "type": kind,
+            "data": data,
+            "guild_id": str(self.guild.id),
+            "channel": {"id": str(channel.id), "type": channel.type, "guild_id": str(self.guild.id)},
+            "channel_id": str(channel.id),
+            "member": payloads.member(member, with_permissions=True),
+            "token": interaction.token,
+            "version": 1,
+            "app_permissions": str(self.guild.everyone_permissions),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "authorizing_integration_owners": {"0": str(self.guild.id)},
+            "context": 0,
+            "attachment_size_limit": self.attachment_size_limit,
+            "entitlements": [],
+        }
+        if message is not None:
+            payload["message"] = self.message_payload(message)
+        interaction.created_at = time.monotonic()
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        interaction.dispatched_at = time.monotonic()
+        return interaction
+
+    async def send_message(
+        self,
+        member: Member,
+        content: str = "",
+        *,
+        channel: Channel | None = None,
+        attachments: Iterable[Upload] = (),
+        voice: bool = False,
+        reply_to: Message | None = None,
+        mention_bot: bool = False,
+    ) -> Message:
+        """A member posts a message. `voice=True` makes it a voice message (one audio attachment)."""
+        channel = channel or self.text_channel
+        if mention_bot:
+            content = f"<@{self.bot_user.id}> {content}".strip()
+        stored = [self.store_attachment(channel.id, upload) for upload in attachments]
+        message = Message(
+            id=new_snowflake(),
+            channel_id=channel.id,
+            guild_id=self.guild.id,
+            author=member.user,
+            content=content,
+            flags=IS_VOICE_MESSAGE if voice else 0,
+            attachments=stored,
+            referenced_message_id=reply_to.id if reply_to else None,
+            mentions=[self.bot_user] if mention_bot or (reply_to and reply_to.author.bot) else [],
+        )
+        self.messages[message.id] = message
+        payload = self.message_payload(message)
+        session = self.gateway.current
+        if session is not None and not session.intents & MESSAGE_CONTENT_INTENT and not mention_bot:
+            payload["content"] = ""  # Discord blanks content for bots without the privileged intent
+        await self.gateway.dispatch("MESSAGE_CREATE", payload)
+        self.changes.notify()
+        return message
+
+    async def move_member(self, member: Member, channel: Channel | None) -> None:
+        """Join (or with None, leave) a voice channel."""
+        if channel is None:
+            self.guild.voice_states.pop(member.id, None)
+        else:
+            self.guild.voice_states[member.id] = channel.id
+        state = payloads.voice_state(
+            self.guild, member.id, channel.id if channel else None, f"voice-{member.id}"
+        )
+        await self.gateway.dispatch("VOICE_STATE_UPDATE", state)
+
+    async def _on_bot_voice_state(self, data: dict[str, Any]) -> None:
+        """The bot asked (gateway op 4) to join or leave voice: answer as Discord does."""
+        self.bot_voice_requests.append(data)
+        channel_id = int(data["channel_id"]) if data.get("channel_id") else None
+        if channel_id is None:
+            self.guild.voice_states.pop(self.bot_user.id, None)
+        else:
+            self.guild.voice_states[self.bot_user.id] = channel_id
+        session_id = f"voice-session-{self.bot_user.id}"
+        state = payloads.voice_state(self.guild, self.bot_user.id, channel_id, session_id)
+        state |= {"self_deaf": bool(data.get("self_deaf")), "self_mute": bool(data.get("self_mute"))}
+        await self.gateway.dispatch("VOICE_STATE_UPDATE", state)
+        if channel_id is not None:
+            server = {
+                "guild_id": str(self.guild.id),
+                "token": secrets.token_hex(8),
+                "endpoint": "voice.sandbox:443",
+            }
+            await self.gateway.dispatch("VOICE_SERVER_UPDATE", server)
+        self.changes.notify()
+
+    async def force_reconnect(self) -> None:
+        await self.gateway.request_reconnect()
+
+    async def drop_connection(self, code: int = 4000) -> None:
+        await self.gateway.drop(code)
+
+    # -- reading what the bot did -----------------------------------------------------------------------
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
+        result: T = await self.changes.wait_for(predicate, timeout, what)
+        return result
+
+    async def response(self, interaction: Interaction, timeout: float = 10.0) -> Message:
+        """The message the interaction produced, once it is final (not "thinking...")."""
+
+        def final() -> Message | None:
+            message = self.messages.get(interaction.original_message_id or -1)
+            return message if message is not None and not message.loading else None
+
+        return await self.wait_for(final, timeout, f"a response to interaction {interaction.id}")
+
+    async def followups(self, interaction: Interaction, count: int, timeout: float = 10.0) -> list[Message]:
+        await self.wait_for(lambda: len(interaction.followup_ids) >= count, timeout, f"{count} follow-ups")
+        return [self.messages[message_id] for message_id in interaction.followup_ids]
+
+    def bot_messages(self, channel: Channel | None = None) -> list[Message]:
+        return [
+            m
+            for m in self.messages.values()
+            if m.author.id == self.bot_user.id
+            and not m.deleted
+            and (channel is None or m.channel_id == channel.id)
+        ]
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

@@ -1,0 +1,179 @@
+"""The emulated gateway: HELLO, heartbeats, IDENTIFY/READY, zlib-stream, RESUME with replay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+_LOGGER = logging.getLogger("trainer_bot.sandbox.gateway")
+
+HELLO, HEARTBEAT_ACK, RECONNECT, INVALID_SESSION = 10, 11, 7, 9
+DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE_STATE, RESUME = 0, 1, 2, 3, 4, 6
+AUTHENTICATION_FAILED = 4004
+
+
+class Connection:
+    """One websocket. With zlib-stream every frame goes through ONE shared compressor, as Discord does."""
+
+    def __init__(self, ws: web.WebSocketResponse, *, zlib_stream: bool) -> None:
+        self.ws = ws
+        self._compressor = zlib.compressobj() if zlib_stream else None
+        # Compression state and frame order must match: one sender at a time.
+        self._lock = asyncio.Lock()
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        raw = json.dumps(frame, separators=(",", ":")).encode()
+        async with self._lock:
+            if self.ws.closed:
+                return
+            if self._compressor is None:
+                await self.ws.send_str(raw.decode())
+            else:
+                data = self._compressor.compress(raw) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+                await self.ws.send_bytes(data)
+
+
+@dataclass
+class Session:
+    """A gateway session outlives its connections, so that a resumed client misses nothing."""
+
+    id: str
+    intents: int
+    seq: int = 0
+    log: list[dict[str, Any]] = field(default_factory=list)
+    connection: Connection | None = None
+
+    async def dispatch(self, name: str, data: dict[str, Any]) -> None:
+        self.seq += 1
+        frame = {"op": DISPATCH, "t": name, "s": self.seq, "d": data}
+        self.log.append(frame)
+        if self.connection is not None:
+            await self.connection.send(frame)
+
+    async def replay_after(self, seq: int) -> int:
+        assert self.connection is not None
+        missed = [frame for frame in self.log if frame["s"] > seq]
+        for frame in missed:
+            await self.connection.send(frame)
+        return len(missed)
+
+
+class Gateway:
+    """Serves `/gateway`. The emulator supplies what READY says and reacts to the bot's voice requests."""
+
+    def __init__(
+        self,
+        *,
+        token: Callable[[], str],
+        ready_events: Callable[[Session], list[tuple[str, dict[str, Any]]]],
+        on_voice_state: Callable[[dict[str, Any]], Awaitable[None]],
+        resume_url: Callable[[], str],
+        heartbeat_interval_ms: int = 41_250,
+    ) -> None:
+        self._token = token
+        self._ready_events = ready_events
+        self._on_voice_state = on_voice_state
+        self._resume_url = resume_url
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.sessions: dict[str, Session] = {}
+        self.current: Session | None = None
+        self.connected = asyncio.Event()
+        self.identify_count = 0
+        self.resume_count = 0
+        self.replayed_events = 0
+        self.heartbeats = 0
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        connection = Connection(ws, zlib_stream=request.query.get("compress") == "zlib-stream")
+        await connection.send({"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        session: Session | None = None
+        try:
+            async for message in ws:
+                if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    break
+                payload = json.loads(message.data)
+                session = await self._handle_op(connection, session, payload) or session
+        finally:
+            if session is not None and session.connection is connection:
+                session.connection = None
+                self.connected.clear()
+        return ws
+
+    async def _handle_op(
+        self, connection: Connection, session: Session | None, payload: dict[str, Any]
+    ) -> Session | None:
+        op, data = payload.get("op"), payload.get("d")
+        if op == HEARTBEAT:
+            self.heartbeats += 1
+            await connection.send({"op": HEARTBEAT_ACK})
+        elif op == IDENTIFY:
+            return await self._identify(connection, data)
+        elif op == RESUME:
+            return await self._resume(connection, data)
+        elif op == VOICE_STATE and session is not None:
+            await self._on_voice_state(data)
+        elif op == PRESENCE:
+            pass  # presence changes have no effect on anything a test observes
+        return None
+
+    async def _identify(self, connection: Connection, data: dict[str, Any]) -> Session | None:
+        if data.get("token") != self._token():
+            await connection.ws.close(code=AUTHENTICATION_FAILED, message=b"Authentication failed.")
+            return None
+        self.identify_count += 1
+        session = Session(id=secrets.token_hex(16), intents=int(data.get("intents", 0)))
+        self.sessions[session.id] = session
+        self.current = session
+        session.connection = connection
+        for name, event in self._ready_events(session):
+            await session.dispatch(name, event)
+        self.connected.set()
+        return session
+
+    async def _resume(self, connection: Connection, data: dict[str, Any]) -> Session | None:
+        session = self.sessions.get(data.get("session_id", ""))
+        if session is None or data.get("token") != self._token():
+            await connection.send({"op": INVALID_SESSION, "d": False})
+            return None
+        session.connection = connection
+        self.resume_count += 1
+        self.replayed_events += await session.replay_after(int(data.get("seq") or 0))
+        await session.dispatch("RESUMED", {})
+        self.current = session
+        self.connected.set()
+        return session
+
+    async def dispatch(self, name: str, data: dict[str, Any]) -> None:
+        """Send an event on the live session; while the bot is reconnecting it is kept for replay."""
+        if self.current is None:
+            raise RuntimeError("the bot has not identified yet")
+        await self.current.dispatch(name, data)
+
+    async def request_reconnect(self) -> None:
+        """op 7: the bot must reconnect and RESUME; events sent meanwhile are replayed."""
+        if self.current is not None and self.current.connection is not None:
+            connection = self.current.connection
+            await connection.send({"op": RECONNECT, "d": None})
+
+    async def drop(self, code: int = 4000) -> None:
+        """Close the socket as a failing Discord node would (4000 lets the client resume)."""
+        if self.current is not None and self.current.connection is not None:
+            with contextlib.suppress(ConnectionError):
+                await self.current.connection.ws.close(code=code, message=b"sandbox dropped the connection")
+
+    async def close_all(self) -> None:
+        for session in self.sessions.values():
+            if session.connection is not None:
+                with contextlib.suppress(ConnectionError):
+                    await session.connection.ws.close(code=1001, message=b"sandbox shutting down")
