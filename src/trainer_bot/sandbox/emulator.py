@@ -10,7 +10,6 @@ reply = await emulator.response(interaction)
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import time
@@ -90,7 +89,6 @@ class DiscordEmulator:
             heartbeat_interval_ms=heartbeat_interval_ms,
         )
         self._runner: web.AppRunner | None = None
-        self._background: set[asyncio.Task[Any]] = set()
         self.base_url = ""
 
     # -- lifecycle --------------------------------------------------------------------------------------
@@ -136,12 +134,12 @@ class DiscordEmulator:
         self.guild.members[user.id] = member
         return member
 
-    def add_member(self, name: str, *, manage_guild: bool = False) -> Member:
-        """A member of the guild. Add members before the bot connects, or they arrive via GUILD_MEMBER_ADD."""
+    async def add_member(self, name: str, *, manage_guild: bool = False) -> Member:
+        """A new member of the guild; a connected bot hears of it through GUILD_MEMBER_ADD."""
         member = self._join(User(new_snowflake(), name), manage_guild=manage_guild)
         if self.gateway.current is not None:
             event = payloads.member(member) | {"guild_id": str(self.guild.id)}
-            self._spawn(self.gateway.dispatch("GUILD_MEMBER_ADD", event))
+            await self.gateway.dispatch("GUILD_MEMBER_ADD", event)
         return member
 
     def _ready_events(self, session: Session) -> list[tuple[str, dict[str, Any]]]:
@@ -470,8 +468,3 @@ class DiscordEmulator:
             and not m.deleted
             and (channel is None or m.channel_id == channel.id)
         ]
-
-    def _spawn(self, coroutine: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)

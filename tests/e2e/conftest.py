@@ -1,0 +1,84 @@
+"""Run the real bot (real hikari, real lightbulb, real sockets) against the local Discord emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.logguard import LogGuard
+from trainer_bot.app import TrainerBot
+from trainer_bot.config import Settings
+from trainer_bot.sandbox import DiscordEmulator
+from trainer_bot.sandbox.state import Member
+
+BotFactory = Callable[..., Awaitable[TrainerBot]]
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[DiscordEmulator]:
+    emulator = DiscordEmulator()
+    await emulator.start()
+    try:
+        yield emulator
+    finally:
+        await emulator.stop()
+
+
+@pytest.fixture
+async def alice(emulator: DiscordEmulator) -> Member:
+    """A member with Manage Server."""
+    return await emulator.add_member("alice", manage_guild=True)
+
+
+@pytest.fixture
+async def bob(emulator: DiscordEmulator) -> Member:
+    """A member without special permissions."""
+    return await emulator.add_member("bob")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings_for(emulator: DiscordEmulator, data_dir: Path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "discord_token": emulator.token,
+            "discord_api_url": emulator.api_url,
+            "dev_guilds": (emulator.guild.id,),
+            "data_dir": data_dir,
+        }
+        return Settings(**(values | overrides))
+
+    return make
+
+
+@pytest.fixture
+async def start_bot(
+    emulator: DiscordEmulator, settings_for: Callable[..., Settings], log_guard: LogGuard
+) -> AsyncIterator[BotFactory]:
+    """Start a bot (the same TrainerBot that `trainer-bot run` serves); every bot started is stopped."""
+    started: list[TrainerBot] = []
+
+    async def start(*, extra_extensions: tuple[str, ...] = (), **overrides: Any) -> TrainerBot:
+        bot = TrainerBot(settings_for(**overrides), extra_extensions=extra_extensions)
+        started.append(bot)
+        await bot.start()
+        await emulator.wait_until_ready()
+        return bot
+
+    try:
+        yield start
+    finally:
+        for bot in reversed(started):
+            await bot.stop()
+
+
+@pytest.fixture
+async def bot(start_bot: BotFactory) -> TrainerBot:
+    return await start_bot()

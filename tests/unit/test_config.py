@@ -1,0 +1,87 @@
+"""Configuration errors stop start-up with one line naming the variable, and never show the token."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trainer_bot.config import ConfigError, load_settings
+
+TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAx.secret-part.do-not-print"
+
+
+def run_cli(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILDS", "LOG_LEVEL"))}
+    return subprocess.run(
+        [sys.executable, "-m", "trainer_bot", "run"],
+        env=clean | env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("DISCORD_TOKEN", "DISCORD_API_URL", "DEV_GUILDS", "DATA_DIR", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.discord_api_url == "https://discord.com/api/v10"
+    assert settings.dev_guilds == ()
+    assert settings.data_dir == Path("./data")
+    assert settings.log_level == "INFO"
+
+
+def test_dev_guilds_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEV_GUILDS", " 123, 456 ,")
+    assert load_settings().dev_guilds == (123, 456)
+
+
+def test_dot_env_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LOG_LEVEL", raising=False)
+    (tmp_path / ".env").write_text("LOG_LEVEL=debug\nDEV_GUILDS=42\n")
+    settings = load_settings()
+    assert settings.log_level == "DEBUG" and settings.dev_guilds == (42,)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEV_GUILDS", "123,abc"),
+        ("DEV_GUILDS", "-5"),
+        ("DISCORD_API_URL", "discord.com"),
+        ("LOG_LEVEL", "loud"),
+    ],
+)
+def test_malformed_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"^{name} is invalid"):
+        load_settings()
+
+
+def test_missing_token_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN is not set"):
+        load_settings().require_token()
+
+
+def test_cli_exits_2_with_one_line_and_never_prints_the_token(tmp_path: Path) -> None:
+    result = run_cli({"DISCORD_TOKEN": TOKEN, "DEV_GUILDS": "12,x"}, tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "trainer-bot: DEV_GUILDS is invalid: Input should be a valid integer, unable to parse string as an integer"
+    ]
+    assert "secret-part" not in result.stderr
+
+
+def test_cli_without_token_exits_2(tmp_path: Path) -> None:
+    result = run_cli({}, tmp_path)
+    assert result.returncode == 2
+    assert "DISCORD_TOKEN is not set" in result.stderr

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from trainer_bot.text import split_message
+
+
+def test_short_text_is_one_message() -> None:
+    assert split_message("hello\nworld") == ["hello\nworld"]
+
+
+def test_splits_on_line_boundaries() -> None:
+    lines = [f"{n:03d} " + "x" * 95 for n in range(50)]  # 99 characters a line
+    chunks = split_message("\n".join(lines), limit=1000)
+    assert all(len(chunk) <= 1000 for chunk in chunks)
+    assert [line for chunk in chunks for line in chunk.split("\n")] == lines
+
+
+def test_overlong_line_is_cut_at_a_space() -> None:
+    chunks = split_message("word " * 100, limit=50)
+    assert all(len(chunk) <= 50 for chunk in chunks)
+    assert " ".join(chunks).split() == ["word"] * 100
+
+
+def test_blank_text_gives_no_messages() -> None:
+    assert split_message("\n \n") == []
+
+
+@given(st.text(), st.integers(min_value=5, max_value=300))
+def test_no_chunk_exceeds_the_limit_and_no_word_is_lost(text: str, limit: int) -> None:
+    chunks = split_message(text, limit)
+    assert all(0 < len(chunk) <= limit for chunk in chunks)
+    assert "".join("".join(chunks).split()) == "".join("".join(text.splitlines()).split())
