@@ -55,7 +55,7 @@ class TrainerBot:
         )
         self.client = lightbulb.client_from_app(
             self.bot,
-            default_enabled_guilds=settings.dev_guilds or (lightbulb.GLOBAL_COMMAND_KEY,),
+            default_enabled_guilds=settings.dev_guilds,  # empty: lightbulb registers globally
             hooks=list(pipeline.INVOCATION_HOOKS),
         )
         self.client.error_handler(pipeline.handle_command_error)

@@ -27,6 +27,14 @@ async def test_commands_are_synced_to_the_dev_guild_only(emulator: DiscordEmulat
     assert emulator.global_commands == []  # nothing leaks into global commands while DEV_GUILDS is set
 
 
+async def test_without_dev_guilds_commands_are_registered_globally(
+    emulator: DiscordEmulator, start_bot: BotFactory
+) -> None:
+    await start_bot(dev_guilds=())
+    assert {"hi", "instruction"} <= {command["name"] for command in emulator.global_commands}
+    assert not emulator.guild_commands.get(emulator.guild.id)
+
+
 async def test_hi_greets(emulator: DiscordEmulator, bot: TrainerBot, bob: Member) -> None:
     reply = await emulator.response(await emulator.slash(bob, "hi"))
     assert reply.content == "HI!"

@@ -180,7 +180,8 @@ class DiscordEmulator:
     async def wait_until_ready(self, timeout: float = 15.0) -> None:
         """The bot identified and synced its commands (the first moment a member could use them)."""
         await self.wait_for(lambda: self.gateway.current is not None, timeout, "the bot to identify")
-        await self.wait_for(lambda: self.guild.id in self.guild_commands, timeout, "the bot to sync commands")
+        synced = lambda: self.guild_commands.get(self.guild.id) or self.global_commands  # noqa: E731
+        await self.wait_for(synced, timeout, "the bot to sync commands")
 
     def command(self, name: str) -> dict[str, Any]:
         for command in self.guild_commands.get(self.guild.id, []) + self.global_commands:
@@ -454,7 +455,9 @@ class DiscordEmulator:
             message = self.messages.get(interaction.original_message_id or -1)
             return message if message is not None and not message.loading else None
 
-        return await self.wait_for(final, timeout, f"a response to interaction {interaction.id}")
+        message = await self.wait_for(final, timeout, f"a response to interaction {interaction.id}")
+        assert message is not None
+        return message
 
     async def followups(self, interaction: Interaction, count: int, timeout: float = 10.0) -> list[Message]:
         await self.wait_for(lambda: len(interaction.followup_ids) >= count, timeout, f"{count} follow-ups")

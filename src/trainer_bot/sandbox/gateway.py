@@ -113,7 +113,7 @@ class Gateway:
     async def _handle_op(
         self, connection: Connection, session: Session | None, payload: dict[str, Any]
     ) -> Session | None:
-        op, data = payload.get("op"), payload.get("d")
+        op, data = payload.get("op"), payload.get("d") or {}
         if op == HEARTBEAT:
             self.heartbeats += 1
             await connection.send({"op": HEARTBEAT_ACK})

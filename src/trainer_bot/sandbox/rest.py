@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from trainer_bot.sandbox import payloads
 from trainer_bot.sandbox.snowflakes import new_snowflake
@@ -50,7 +50,7 @@ def no_content() -> web.Response:
     return web.Response(status=204)
 
 
-async def read_body(request: web.Request) -> tuple[dict[str, Any], dict[int, Upload]]:
+async def read_body(request: web.Request) -> tuple[Any, dict[int, Upload]]:
     """JSON, or multipart with `payload_json` + `files[n]`, as hikari sends attachments."""
     if request.content_type != "multipart/form-data":
         raw = await request.read()
@@ -58,12 +58,14 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], dict[int, Upl
     body: dict[str, Any] = {}
     uploads: dict[int, Upload] = {}
     reader = await request.multipart()
-    async for part in reader:
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue  # nested multipart: Discord does not accept it either
         if part.name == "payload_json":
-            body = json.loads(await part.text())  # type: ignore[union-attr]
+            body = json.loads(await part.text())
         elif part.name and part.name.startswith("files["):
             index = int(part.name[len("files[") : -1])
-            data = await part.read()  # type: ignore[union-attr]
+            data = await part.read()
             uploads[index] = Upload(
                 part.filename or f"file{index}", bytes(data), part.headers.get("Content-Type")
             )
@@ -168,10 +170,10 @@ class RestApi:
         return json_response(self._command_list(request))
 
     async def put_commands(self, request: web.Request) -> web.Response:
-        body, _ = await read_body(request)
+        body, _ = await read_body(request)  # a bulk overwrite: a JSON list of commands
         guild = request.match_info.get("guild")
         existing = {command["name"]: command for command in self._command_list(request)}
-        stored = []
+        stored: list[dict[str, Any]] = []
         for command in body:
             previous = existing.get(command["name"])
             stored.append(
