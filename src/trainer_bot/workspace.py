@@ -1,0 +1,576 @@
+"""Guild workspaces: the one place that turns member-typed paths into real paths.
+
+Every guild owns ``<data_dir>/guilds/<guild_id>/`` with ``files/``, ``datasets/``, ``archives/`` and
+``models/``. Members type paths relative to that root, and everything they type goes through
+:meth:`Workspace.resolve`, which refuses anything that could reach outside it.
+
+Path rules, where there was room for choice:
+
+* Surrounding whitespace is ignored (Discord options often carry a stray space).
+* Backslashes are treated as ``/`` because members on Windows type them; a file whose real name
+  contains a backslash therefore cannot be addressed (uploads never create one).
+* ``.`` (or ``./``) means the workspace root itself; an empty path is refused. ``.`` components are
+  dropped and trailing slashes ignored.
+* Any ``..`` component is refused, even ``files/../files``: members never need it, and refusing is
+  simpler to reason about than resolving it lexically.
+* Symlinks are allowed as long as the fully resolved path stays inside the workspace.
+* Names starting with ``.`` are hidden from autocomplete; in-progress temporary files are never
+  archived or suggested.
+
+The returned paths are checked at resolution time; members cannot create symlinks through the bot,
+so the window between checking and using a path is not exploitable by them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import re
+import shutil
+import stat
+import tempfile
+import threading
+import time
+import unicodedata
+import zipfile
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from trainer_bot.errors import UserError
+
+PathKind = Literal["file", "dir", "any"]
+
+SUBDIRECTORIES = ("files", "datasets", "archives", "models")
+MAX_COMPONENT_BYTES = 255
+# Autocomplete bounds: Discord expects an answer within 3 seconds, whatever the workspace holds.
+COMPLETE_DEPTH = 3
+COMPLETE_MAX_VISITS = 2000
+# Discord rejects a whole autocomplete response if one choice value exceeds 100 characters.
+MAX_SUGGESTION_CHARS = 100
+MAX_FILENAME_BYTES = 200
+_MAX_SUFFIX_CHARS = 16
+_MAX_UNIQUE_ATTEMPTS = 1000
+_TEMP_PREFIX = ".partial-"
+_SHOWN_CHARS = 60
+_EXAMPLE = "like `files/data.csv`"
+_DRIVE = re.compile(r"^[A-Za-z]:")
+# Bidirectional overrides make a displayed path read differently from what it is.
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_FILENAME_EXTRA_CHARS = frozenset("-_.+()[] ")
+# O_NOFOLLOW: a file swapped for a symlink after the walk is skipped, not followed.
+# O_NONBLOCK: a FIFO swapped in cannot hang the archiving thread on open().
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+_ZIP_EPOCH = 315_532_800  # 1980-01-01, the earliest time a zip entry can carry
+_COPY_CHUNK = 1024 * 1024
+
+
+class WorkspaceError(UserError):
+    """Refusal with a message a Discord member understands (str(exc) is shown to them as-is)."""
+
+
+@dataclass(frozen=True)
+class ArchiveResult:
+    path: Path
+    relative: str
+    files: int
+    size: int
+
+
+class Workspace:
+    """One guild's directory tree; every member-supplied path is resolved here."""
+
+    def __init__(self, root: Path, *, max_path_length: int = 255) -> None:
+        self.root = Path(os.path.realpath(root))
+        self.max_path_length = max_path_length
+
+    @property
+    def files_dir(self) -> Path:
+        return self.root / "files"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.root / "datasets"
+
+    @property
+    def archives_dir(self) -> Path:
+        return self.root / "archives"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.root / "models"
+
+    def ensure(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        for name in SUBDIRECTORIES:
+            (self.root / name).mkdir(exist_ok=True)
+
+    # ------------------------------------------------------------------ resolving
+
+    def resolve(self, user_path: str, *, kind: PathKind = "any", must_exist: bool = True) -> Path:
+        """Turn a member-typed path into an absolute, symlink-free path inside the workspace."""
+        if kind not in ("file", "dir", "any"):
+            raise ValueError(f"unknown path kind {kind!r}")
+        parts = self._parts(user_path)
+        shown = _shown(user_path.strip())
+        real = self._realpath(parts, shown)
+        try:
+            mode = real.stat().st_mode
+        except FileNotFoundError:
+            if must_exist:
+                raise WorkspaceError(f"{shown} doesn't exist in this server's workspace.") from None
+            return real
+        except NotADirectoryError:
+            raise WorkspaceError(f"{shown} doesn't exist: part of it is a file, not a folder.") from None
+        except OSError:
+            raise WorkspaceError(f"{shown} can't be opened (it may be a broken or looping link).") from None
+        _check_kind(mode, kind, shown)
+        return real
+
+    def relative(self, path: Path) -> str:
+        """Posix path relative to the root ("." for the root); relative input is taken from the root."""
+        absolute = Path(os.path.normpath(self.root / path))
+        if not _is_inside(absolute, self.root):
+            raise WorkspaceError("That path is outside this server's workspace.")
+        return absolute.relative_to(self.root).as_posix()
+
+    def _parts(self, user_path: str) -> tuple[str, ...]:
+        """Validate the text of a path and split it into components (no filesystem access)."""
+        text = user_path.strip() if isinstance(user_path, str) else ""
+        if not text:
+            raise WorkspaceError(f"Please give a path inside this server's workspace, {_EXAMPLE}.")
+        self._check_characters(text)
+        text = text.replace("\\", "/")
+        shown = _shown(text)
+        if text.startswith("/") or _DRIVE.match(text):
+            raise WorkspaceError(
+                f"{shown} is an absolute path: paths are relative to this server's workspace, {_EXAMPLE}."
+            )
+        parts = tuple(part for part in text.split("/") if part not in ("", "."))
+        if ".." in parts:
+            raise WorkspaceError(
+                f"{shown} leaves the workspace: paths are relative to this server's workspace, {_EXAMPLE}."
+            )
+        if any(len(part.encode("utf-8")) > MAX_COMPONENT_BYTES for part in parts):
+            raise WorkspaceError(f"A folder or file name in {shown} is too long.")
+        return parts
+
+    def _check_characters(self, text: str) -> None:
+        # Length first: it is one C-speed pass, and it bounds the per-character checks below.
+        size = len(text.encode("utf-8", errors="surrogatepass"))
+        if size > self.max_path_length:
+            raise WorkspaceError(
+                f"That path is too long ({size} bytes; the limit is {self.max_path_length})."
+            )
+        shown = _shown(text)
+        if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in text):
+            raise WorkspaceError(f"{shown} contains control characters, which paths can't have.")
+        if not _encodable(text):
+            raise WorkspaceError(f"{shown} contains characters that can't be used in a path.")
+
+    def _realpath(self, parts: tuple[str, ...], shown: str) -> Path:
+        try:
+            real = Path(os.path.realpath(self.root.joinpath(*parts)))
+        except (OSError, ValueError):
+            raise WorkspaceError(f"{shown} can't be opened.") from None
+        if not _is_inside(real, self.root):
+            raise WorkspaceError(
+                f"{shown} leads outside this server's workspace through a link, so it can't be used."
+            )
+        return real
+
+    # ------------------------------------------------------------------ autocomplete
+
+    def complete(self, prefix: str, *, kind: PathKind = "any", limit: int = 25) -> list[str]:
+        """Workspace paths starting with ``prefix`` (case-insensitive) for Discord autocomplete."""
+        needle = self._completion_needle(prefix)
+        if needle is None or limit <= 0:
+            return []
+        found = list(self._completion_candidates(needle, kind))
+        found.sort(key=lambda rel: (rel.casefold(), rel))
+        return found[:limit]
+
+    def _completion_needle(self, prefix: str) -> str | None:
+        """The folded prefix to match, or None when the prefix could never resolve."""
+        text = prefix.strip() if isinstance(prefix, str) else ""
+        if not text:
+            return ""
+        try:
+            parts = self._parts(text)
+        except WorkspaceError:
+            return None
+        needle = "/".join(parts)
+        # "files/" should list the folder's children, not "files" itself.
+        if needle and text.endswith(("/", "\\")):
+            needle += "/"
+        return needle.casefold()
+
+    def _completion_candidates(self, needle: str, kind: PathKind) -> Iterator[str]:
+        """Breadth-first walk, pruned to folders the needle can reach and bounded in depth and size."""
+        max_depth = COMPLETE_DEPTH + needle.count("/")
+        queue: deque[tuple[str, str, int]] = deque([(str(self.root), "", 1)])
+        budget = COMPLETE_MAX_VISITS
+        while queue and budget > 0:
+            directory, rel_dir, depth = queue.popleft()
+            entries = _scan(directory, budget)
+            budget -= len(entries)
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                entry_kind = self._suggestable_kind(entry, rel)
+                if entry_kind is None:
+                    continue
+                folded = rel.casefold()
+                if folded.startswith(needle) and kind in ("any", entry_kind):
+                    yield rel
+                # Linked folders are suggested but not walked: that avoids loops and duplicates.
+                walkable = entry_kind == "dir" and depth < max_depth and not _is_link(entry)
+                if walkable and _may_contain(folded, needle):
+                    queue.append((entry.path, rel, depth + 1))
+
+    def _suggestable_kind(self, entry: os.DirEntry[str], rel: str) -> Literal["file", "dir"] | None:
+        """The kind of an entry worth suggesting, or None for hidden, untypeable or escaping ones."""
+        if entry.name.startswith(".") or "\\" in entry.name or len(rel) > MAX_SUGGESTION_CHARS:
+            return None
+        try:
+            self._parts(rel)
+        except WorkspaceError:
+            return None
+        return self._entry_kind(entry)
+
+    def _entry_kind(self, entry: os.DirEntry[str]) -> Literal["file", "dir"] | None:
+        try:
+            if entry.is_symlink():
+                real = Path(os.path.realpath(entry.path))
+                if not _is_inside(real, self.root):
+                    return None
+                mode = real.stat().st_mode
+            else:
+                mode = entry.stat(follow_symlinks=False).st_mode
+        except (OSError, ValueError):
+            return None
+        if stat.S_ISDIR(mode):
+            return "dir"
+        return "file" if stat.S_ISREG(mode) else None
+
+    # ------------------------------------------------------------------ archives
+
+    def archive(self, directory: str, *, into: str = "archives") -> ArchiveResult:
+        """Zip a workspace folder into ``<into>/<name>-<UTC timestamp>.zip`` (blocking I/O)."""
+        source = self.resolve(directory, kind="dir")
+        target_dir = self._prepare_dir(into)
+        shown = _shown(directory.strip())
+        if target_dir == source:
+            raise WorkspaceError(
+                f"{shown} is where archives are written, so it can't be archived into itself."
+            )
+        top = source.name if source != self.root else "workspace"
+        # When the target lies inside the source (archiving the root), skip it: no zips of zips.
+        members = self._archive_members(source, top, skip=target_dir)
+        if not members:
+            raise WorkspaceError(f"{shown} has no files to archive.")
+        stem = f"{_truncate_utf8(sanitise_filename(top), 100)}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+        try:
+            tmp, count = _zip_to_temp(members, target_dir)
+        except OSError:
+            raise WorkspaceError("The archive couldn't be written (the disk may be full).") from None
+        try:
+            if count == 0:
+                raise WorkspaceError(f"{shown} has no readable files to archive.")
+            final = _publish_unique(tmp, target_dir, stem, ".zip")
+        finally:
+            tmp.unlink(missing_ok=True)
+        return ArchiveResult(
+            path=final, relative=self.relative(final), files=count, size=final.stat().st_size
+        )
+
+    def _archive_members(self, source: Path, top: str, *, skip: Path) -> list[tuple[str, Path]]:
+        """(name in zip, real path) for every regular file under source, without leaving the workspace."""
+        members: list[tuple[str, Path]] = []
+        stack: list[tuple[Path, str]] = [(source, top)]
+        while stack:
+            directory, arc_dir = stack.pop()
+            for entry in _scan(str(directory), None):
+                if entry.name.startswith(_TEMP_PREFIX) or not _encodable(entry.name):
+                    continue
+                # Windows unzippers treat "\" as a separator; never let a name become a path there.
+                arcname = f"{arc_dir}/{entry.name.replace(chr(92), '_')}"
+                if _is_real_dir(entry):
+                    if Path(entry.path) != skip:
+                        stack.append((Path(entry.path), arcname))
+                    continue
+                target = self._archivable_file(entry)
+                if target is not None:
+                    members.append((arcname, target))
+        members.sort()
+        return members
+
+    def _archivable_file(self, entry: os.DirEntry[str]) -> Path | None:
+        """The file to read for an entry, or None; links to folders are not followed."""
+        try:
+            if not entry.is_symlink():
+                return Path(entry.path) if entry.is_file(follow_symlinks=False) else None
+            real = Path(os.path.realpath(entry.path))
+            if not _is_inside(real, self.root) or real.name.startswith(_TEMP_PREFIX):
+                return None
+            return real if stat.S_ISREG(real.stat().st_mode) else None
+        except (OSError, ValueError):
+            return None
+
+    # ------------------------------------------------------------------ uploads
+
+    def write_new_file(self, relative_dir: str, filename: str, data: bytes) -> Path:
+        """Save an upload under a sanitised, unused name in ``relative_dir`` (created if missing)."""
+        directory = self._prepare_dir(relative_dir)
+        rel_dir = self.relative(directory)
+        used = 0 if rel_dir == "." else len(rel_dir.encode("utf-8")) + 1
+        # Leave room for the "-NNN" a clash adds, so the saved file can still be typed back.
+        room = min(MAX_FILENAME_BYTES, self.max_path_length - used - 5)
+        if room < 8:
+            raise WorkspaceError(f"{_shown(rel_dir)} is nested too deeply to save files into.")
+        stem, suffix = _split_suffix(sanitise_filename(filename, max_bytes=room))
+        try:
+            tmp = _write_temp(directory, data)
+        except OSError:
+            raise WorkspaceError("The file couldn't be saved (the disk may be full).") from None
+        try:
+            return _publish_unique(tmp, directory, stem, suffix)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _prepare_dir(self, relative_dir: str) -> Path:
+        """Resolve a folder inside the workspace, creating it when missing."""
+        directory = self.resolve(relative_dir, kind="dir", must_exist=False)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            raise WorkspaceError(f"The folder {_shown(relative_dir.strip())} couldn't be created.") from None
+        # Resolve again: this also proves that what now exists is a folder inside the workspace.
+        return self.resolve(relative_dir, kind="dir")
+
+    # ------------------------------------------------------------------ sizes
+
+    def size_of(self, path: Path) -> int:
+        """Bytes used by a file, or by the regular files under a folder (links are not followed)."""
+        real = Path(os.path.realpath(self.root / path))
+        if not _is_inside(real, self.root):
+            raise WorkspaceError("That path is outside this server's workspace.")
+        try:
+            mode = real.stat()
+        except OSError:
+            return 0
+        if stat.S_ISREG(mode.st_mode):
+            return mode.st_size
+        return _tree_size(real) if stat.S_ISDIR(mode.st_mode) else 0
+
+
+class Workspaces:
+    """All guild workspaces under one data directory, created on first use and cached."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self._cache: dict[int, Workspace] = {}
+        # for_guild may be called from worker threads as well as the event loop.
+        self._lock = threading.Lock()
+
+    def for_guild(self, guild_id: int) -> Workspace:
+        if isinstance(guild_id, bool) or not isinstance(guild_id, int) or guild_id <= 0:
+            raise ValueError(f"guild_id must be a positive integer, got {guild_id!r}")
+        key = int(guild_id)
+        with self._lock:
+            workspace = self._cache.get(key)
+            if workspace is None:
+                workspace = Workspace(self.data_dir / "guilds" / str(key))
+                workspace.ensure()
+                self._cache[key] = workspace
+            return workspace
+
+
+def sanitise_filename(filename: str, *, max_bytes: int = MAX_FILENAME_BYTES) -> str:
+    """A safe basename: no separators, no leading dots, letters/digits/``-_.+()[] `` only, capped."""
+    base = re.split(r"[/\\]", filename)[-1] if isinstance(filename, str) else ""
+    base = unicodedata.normalize("NFC", base)
+    cleaned = "".join(ch if ch.isalnum() or ch in _FILENAME_EXTRA_CHARS else "_" for ch in base)
+    cleaned = re.sub(r" {2,}", " ", cleaned).lstrip(". ").rstrip(". ")
+    stem, suffix = _split_suffix(cleaned or "upload")
+    stem = _truncate_utf8(stem, max(1, max_bytes - len(suffix.encode("utf-8")))).rstrip(". ")
+    return f"{stem or 'upload'}{suffix}"
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _shown(text: str) -> str:
+    """A member's path quoted for a reply: printable, backtick-free and short."""
+    cleaned = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in text)
+    cleaned = cleaned.replace("`", "'")
+    if len(cleaned) > _SHOWN_CHARS:
+        cleaned = cleaned[: _SHOWN_CHARS - 1] + "…"
+    return f"`{cleaned}`"
+
+
+def _is_inside(path: Path, root: Path) -> bool:
+    # Component-wise, so a sibling "<root>-evil" is not mistaken for being inside "<root>".
+    return path.is_relative_to(root)
+
+
+def _check_kind(mode: int, kind: PathKind, shown: str) -> None:
+    if stat.S_ISDIR(mode):
+        if kind == "file":
+            raise WorkspaceError(f"{shown} is a folder; please give a file, {_EXAMPLE}.")
+    elif stat.S_ISREG(mode):
+        if kind == "dir":
+            raise WorkspaceError(f"{shown} is a file; please give a folder, like `files`.")
+    else:
+        # FIFOs, sockets and devices could hang or misbehave when read.
+        raise WorkspaceError(f"{shown} is not a regular file or folder.")
+
+
+def _scan(directory: str, limit: int | None) -> list[os.DirEntry[str]]:
+    """Up to ``limit`` entries of a folder; unreadable folders count as empty."""
+    try:
+        with os.scandir(directory) as entries:
+            return list(itertools.islice(entries, limit))
+    except OSError:
+        return []
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return True
+
+
+def _is_real_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _may_contain(folded_dir: str, needle: str) -> bool:
+    """Whether paths under this folder could start with the needle (prunes the walk)."""
+    as_dir = folded_dir + "/"
+    return needle.startswith(as_dir) or as_dir.startswith(needle)
+
+
+def _encodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _truncate_utf8(text: str, max_bytes: int) -> str:
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    return encoded[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def _split_suffix(name: str) -> tuple[str, str]:
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) >= _MAX_SUFFIX_CHARS:
+        return name, ""
+    return stem, f".{extension}"
+
+
+def _zip_time(mtime: float) -> tuple[int, int, int, int, int, int]:
+    moment = time.gmtime(max(mtime, _ZIP_EPOCH))
+    if moment.tm_year > 2107:  # the last year a zip entry can carry
+        return (2107, 12, 31, 23, 59, 58)
+    return (moment.tm_year, moment.tm_mon, moment.tm_mday, moment.tm_hour, moment.tm_min, moment.tm_sec)
+
+
+def _zip_to_temp(members: list[tuple[str, Path]], directory: Path) -> tuple[Path, int]:
+    """Write the zip under a temporary name; returns it and the number of files actually added."""
+    fd, name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".zip", dir=directory)
+    tmp = Path(name)
+    count = 0
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for arcname, source in members:
+                    count += _add_to_zip(archive, arcname, source)
+            raw.flush()
+            os.fsync(raw.fileno())
+            # mkstemp makes 0600 files; match what an ordinary write under the usual umask gives.
+            os.fchmod(raw.fileno(), 0o644)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, count
+
+
+def _add_to_zip(archive: zipfile.ZipFile, arcname: str, source: Path) -> int:
+    """Copy one file into the zip; 0 when it vanished or stopped being a regular file."""
+    try:
+        fd = os.open(source, _OPEN_FLAGS)
+    except OSError:
+        return 0
+    with os.fdopen(fd, "rb") as src:
+        info = os.fstat(src.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return 0
+        entry = zipfile.ZipInfo(arcname, _zip_time(info.st_mtime))
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.file_size = info.st_size
+        entry.external_attr = (stat.S_IFREG | 0o644) << 16
+        with archive.open(entry, "w") as dst:
+            shutil.copyfileobj(src, dst, _COPY_CHUNK)
+    return 1
+
+
+def _write_temp(directory: Path, data: bytes) -> Path:
+    fd, name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=directory)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+            # mkstemp makes 0600 files; match what an ordinary write under the usual umask gives.
+            os.fchmod(fh.fileno(), 0o644)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _publish_unique(tmp: Path, directory: Path, stem: str, suffix: str) -> Path:
+    """Give the temporary file its final name without ever replacing an existing file.
+
+    A hard link fails atomically when the name is taken, which a rename cannot promise; the
+    caller removes the temporary name afterwards.
+    """
+    for attempt in range(1, _MAX_UNIQUE_ATTEMPTS + 1):
+        final = directory / (f"{stem}{suffix}" if attempt == 1 else f"{stem}-{attempt}{suffix}")
+        try:
+            os.link(tmp, final)
+        except FileExistsError:
+            continue
+        except OSError:
+            # Filesystems without hard links: check-then-rename is the best available.
+            if os.path.lexists(final):
+                continue
+            tmp.replace(final)
+        return final
+    raise WorkspaceError("Too many files already have that name; please rename the file.")
+
+
+def _tree_size(directory: Path) -> int:
+    total = 0
+    stack = [str(directory)]
+    while stack:
+        for entry in _scan(stack.pop(), None):
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
