@@ -16,8 +16,13 @@ import hikari
 import lightbulb
 
 from trainer_bot import pipeline, plugins
+from trainer_bot.catalog import DatasetCatalog
 from trainer_bot.config import Settings
+from trainer_bot.datasets import DatasetLimits
+from trainer_bot.files import FileService
 from trainer_bot.instructions import InstructionSource
+from trainer_bot.storage import Database, DatasetRepository, default_url
+from trainer_bot.workspace import Workspaces
 
 _LOGGER = logging.getLogger("trainer_bot")
 
@@ -60,18 +65,31 @@ class TrainerBot:
         )
         self.client.error_handler(pipeline.handle_command_error)
         self._extensions = [*plugin_modules(), *extra_extensions]
+        self.database: Database | None = None
         self.bot.subscribe(hikari.StartingEvent, self._on_starting)
         self.bot.subscribe(hikari.StoppingEvent, self._on_stopping)
         self.bot.subscribe(hikari.ShardReadyEvent, self._on_ready)
 
     # -- services ---------------------------------------------------------------------------------------
     async def _open_services(self) -> None:
+        settings = self.settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.database = Database.from_url(settings.database_url or default_url(settings.data_dir))
+        await self.database.migrate()
+        workspaces = Workspaces(settings.data_dir)
+        limits = DatasetLimits(max_file_bytes=settings.max_upload_bytes)
+        catalog = DatasetCatalog(DatasetRepository(self.database), workspaces, limits)
+
         registry = self.client.di.registry_for(lightbulb.di.Contexts.DEFAULT)
-        registry.register_value(Settings, self.settings)
-        registry.register_value(InstructionSource, InstructionSource(self.settings.instruction_file))
+        registry.register_value(Settings, settings)
+        registry.register_value(InstructionSource, InstructionSource(settings.instruction_file))
+        registry.register_value(DatasetCatalog, catalog)
+        registry.register_value(FileService, FileService(workspaces, catalog))
 
     async def _close_services(self) -> None:
-        pass
+        if self.database is not None:
+            await self.database.close()
+            self.database = None
 
     # -- extensions -------------------------------------------------------------------------------------
     async def _load_extensions(self) -> None:

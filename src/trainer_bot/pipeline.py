@@ -38,14 +38,18 @@ def log_invocation(pipeline: lightbulb.ExecutionPipeline, ctx: lightbulb.Context
 INVOCATION_HOOKS = (start_timer, log_invocation)
 
 
+def _permission_name(permission: hikari.Permissions) -> str:
+    """The name members see in Discord's settings (hikari's MANAGE_GUILD is "Manage Server" there)."""
+    name = (permission.name or "").replace("_", " ").title()
+    return name.replace("Guild", "Server")
+
+
 def _answer_for(exc: Exception, ctx: lightbulb.Context) -> str | None:
     """The plain answer for failures a member caused; None for failures that are our fault."""
     if isinstance(exc, OnCooldown):
         return f"Slow down: you can use /{ctx.command_data.qualified_name} again in {exc.remaining:.0f} s."
     if isinstance(exc, MissingRequiredPermission):
-        needed = (
-            ", ".join(p.name.replace("_", " ").title() for p in exc.missing if p.name) or "more permissions"
-        )
+        needed = ", ".join(_permission_name(p) for p in exc.missing) or "more permissions"
         return f"You need the {needed} permission to use /{ctx.command_data.qualified_name}."
     if isinstance(exc, UserError):
         return str(exc)

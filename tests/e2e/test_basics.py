@@ -103,7 +103,7 @@ async def test_member_facing_errors_cooldowns_and_permissions_get_plain_answers(
     assert slow.ephemeral and slow.content.startswith("Slow down: you can use /once again in")
 
     denied = await emulator.response(await emulator.slash(bob, "moderate"))
-    assert denied.ephemeral and "Manage Guild permission" in denied.content
+    assert denied.ephemeral and "Manage Server permission" in denied.content
     assert (await emulator.response(await emulator.slash(alice, "moderate"))).content == "moderated"
 
 

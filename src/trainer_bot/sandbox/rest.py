@@ -176,6 +176,9 @@ class RestApi:
         stored: list[dict[str, Any]] = []
         for command in body:
             previous = existing.get(command["name"])
+            permissions = command.get("default_member_permissions")
+            if permissions is not None:  # Discord answers with a string, whatever the client sent
+                command = command | {"default_member_permissions": str(permissions)}
             stored.append(
                 {
                     "type": 1,

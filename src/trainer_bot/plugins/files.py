@@ -1,0 +1,87 @@
+"""`/archive`, `/getfile` and `/select_dataset`: the guild workspace from Discord."""
+
+from __future__ import annotations
+
+import hikari
+import lightbulb
+
+from trainer_bot.files import FileService, human_size
+from trainer_bot.plugins._shared import (
+    MANAGE_GUILD,
+    NEEDS_MANAGE_GUILD,
+    per_user_cooldown,
+    require_guild,
+    workspace_paths,
+)
+
+loader = lightbulb.Loader()
+
+
+@loader.command
+class Archive(
+    lightbulb.SlashCommand,
+    name="archive",
+    description="Zip a folder of this server's workspace into archives/",
+    default_member_permissions=MANAGE_GUILD,
+    hooks=[NEEDS_MANAGE_GUILD, per_user_cooldown(30, 3)],
+):
+    directory = lightbulb.string(
+        "directory", "Folder to zip, e.g. files/reviews", autocomplete=workspace_paths("dir")
+    )
+
+    @lightbulb.invoke
+    async def invoke(self, ctx: lightbulb.Context, files: FileService = lightbulb.di.INJECTED) -> None:
+        await ctx.defer(ephemeral=True)
+        result = await files.archive(require_guild(ctx), self.directory)
+        await ctx.respond(
+            f"Archived {result.files} files into `{result.relative}` ({human_size(result.size)})."
+        )
+
+
+@loader.command
+class GetFile(
+    lightbulb.SlashCommand,
+    name="getfile",
+    description="Get a file from this server's workspace",
+    default_member_permissions=MANAGE_GUILD,
+    hooks=[NEEDS_MANAGE_GUILD, per_user_cooldown(30, 5)],
+):
+    file_path = lightbulb.string(
+        "file_path", "File to send, e.g. archives/reviews.zip", autocomplete=workspace_paths("file")
+    )
+
+    @lightbulb.invoke
+    async def invoke(self, ctx: lightbulb.Context, files: FileService = lightbulb.di.INJECTED) -> None:
+        await ctx.defer(ephemeral=True)
+        limit = ctx.interaction.attachment_size_limit
+        path = await files.file_for_download(require_guild(ctx), self.file_path, size_limit=limit)
+        await ctx.respond(f"`{self.file_path.strip()}`", attachment=hikari.File(path))
+
+
+@loader.command
+class SelectDataset(
+    lightbulb.SlashCommand,
+    name="select_dataset",
+    description="Use a workspace folder as training data (keeps a snapshot)",
+    default_member_permissions=MANAGE_GUILD,
+    hooks=[NEEDS_MANAGE_GUILD, per_user_cooldown(30, 3)],
+):
+    path = lightbulb.string(
+        "path", "Folder with CSV/JSON/JSONL/TXT files", autocomplete=workspace_paths("dir")
+    )
+    positive = lightbulb.boolean(
+        "positive", "Label for examples without one: positive (default) or negative", default=True
+    )
+
+    @lightbulb.invoke
+    async def invoke(self, ctx: lightbulb.Context, files: FileService = lightbulb.di.INJECTED) -> None:
+        await ctx.defer(ephemeral=True)
+        selected = await files.select_dataset(
+            require_guild(ctx), ctx.user.id, self.path, positive=self.positive
+        )
+        dataset = selected.dataset
+        counts = ", ".join(f"{label}: {n}" for label, n in dataset.label_counts.items()) or "no labels"
+        await ctx.respond(
+            f"Selected `{dataset.name}` for the next training: {dataset.examples} examples ({counts}), "
+            f"{dataset.pairs} prompt/response pairs. Snapshot: `{selected.snapshot.relative}`."
+        )

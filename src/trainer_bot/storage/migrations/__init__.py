@@ -1,0 +1,1 @@
+"""Alembic migration environment and revisions (a package so they ship with trainer_bot)."""

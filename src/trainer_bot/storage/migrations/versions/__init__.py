@@ -1,0 +1,1 @@
+"""Schema revisions, oldest first. Never edit one that has shipped; add a new revision instead."""

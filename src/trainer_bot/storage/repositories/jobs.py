@@ -1,0 +1,144 @@
+"""Training-job rows: the runner's persistent record of what was asked, what ran, and how it ended."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+
+from trainer_bot.storage.coltypes import utcnow
+from trainer_bot.storage.db import Database
+from trainer_bot.storage.models import TrainingJobRow
+from trainer_bot.storage.records import JobStatus, TrainingJob
+from trainer_bot.storage.repositories._sql import rowcount
+
+INTERRUPTED = "interrupted"
+_UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+
+
+def _record(row: TrainingJobRow) -> TrainingJob:
+    return TrainingJob(
+        id=row.id,
+        guild_id=row.guild_id,
+        requested_by=row.requested_by,
+        channel_id=row.channel_id,
+        status=JobStatus(row.status),
+        progress=row.progress,
+        stage=row.stage,
+        error=row.error,
+        metrics=row.metrics,
+        dataset_ids=tuple(row.dataset_ids),
+        model_version=row.model_version,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+class JobRepository:
+    """Every state change is guarded by the state it comes from, so a late write (a progress update
+    racing the final status) can never move a job backwards."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self, guild_id: int, requested_by: int, channel_id: int | None, dataset_ids: Sequence[int]
+    ) -> TrainingJob:
+        row = TrainingJobRow(
+            guild_id=guild_id,
+            requested_by=requested_by,
+            channel_id=channel_id,
+            status=JobStatus.QUEUED.value,
+            progress=0.0,
+            stage="queued",
+            dataset_ids=list(dataset_ids),
+            created_at=utcnow(),
+        )
+        async with self._db.transaction() as session:
+            session.add(row)
+        return _record(row)
+
+    async def mark_running(self, job_id: int, stage: str = "starting") -> bool:
+        return await self._move(
+            job_id,
+            (JobStatus.QUEUED.value,),
+            status=JobStatus.RUNNING.value,
+            stage=stage,
+            started_at=utcnow(),
+        )
+
+    async def update_progress(self, job_id: int, progress: float, stage: str) -> bool:
+        return await self._move(job_id, (JobStatus.RUNNING.value,), progress=progress, stage=stage)
+
+    async def finish_success(self, job_id: int, metrics: dict[str, Any], model_version: str | None) -> bool:
+        return await self._move(
+            job_id,
+            (JobStatus.RUNNING.value,),
+            status=JobStatus.SUCCEEDED.value,
+            progress=1.0,
+            stage="done",
+            metrics=metrics,
+            model_version=model_version,
+            finished_at=utcnow(),
+        )
+
+    async def finish_failure(self, job_id: int, error: str) -> bool:
+        # Allowed from queued too: a job can fail before its work ever starts (e.g. shutdown).
+        return await self._move(
+            job_id, _UNFINISHED, status=JobStatus.FAILED.value, error=error, finished_at=utcnow()
+        )
+
+    async def mark_cancelled(self, job_id: int) -> bool:
+        return await self._move(
+            job_id,
+            (JobStatus.QUEUED.value,),
+            status=JobStatus.CANCELLED.value,
+            stage="cancelled",
+            finished_at=utcnow(),
+        )
+
+    async def mark_interrupted_all(self) -> int:
+        """Fail every job a previous process left unfinished; its worker threads died with it."""
+        statement = (
+            update(TrainingJobRow)
+            .where(TrainingJobRow.status.in_(_UNFINISHED))
+            .values(status=JobStatus.FAILED.value, error=INTERRUPTED, finished_at=utcnow())
+        )
+        async with self._db.transaction() as session:
+            return rowcount(await session.execute(statement))
+
+    async def get(self, guild_id: int, job_id: int) -> TrainingJob | None:
+        """The job, only if it belongs to `guild_id`: members must not read other guilds' jobs."""
+        statement = select(TrainingJobRow).where(
+            TrainingJobRow.id == job_id, TrainingJobRow.guild_id == guild_id
+        )
+        async with self._db.session() as session:
+            row = await session.scalar(statement)
+        return None if row is None else _record(row)
+
+    async def by_id(self, job_id: int) -> TrainingJob | None:
+        async with self._db.session() as session:
+            row = await session.get(TrainingJobRow, job_id)
+        return None if row is None else _record(row)
+
+    async def recent(self, guild_id: int, limit: int = 10) -> list[TrainingJob]:
+        statement = (
+            select(TrainingJobRow)
+            .where(TrainingJobRow.guild_id == guild_id)
+            .order_by(TrainingJobRow.id.desc())
+            .limit(limit)
+        )
+        async with self._db.session() as session:
+            rows = (await session.scalars(statement)).all()
+        return [_record(row) for row in rows]
+
+    async def _move(self, job_id: int, from_statuses: Sequence[str], **values: Any) -> bool:
+        statement = (
+            update(TrainingJobRow)
+            .where(TrainingJobRow.id == job_id, TrainingJobRow.status.in_(from_statuses))
+            .values(**values)
+        )
+        async with self._db.transaction() as session:
+            return rowcount(await session.execute(statement)) == 1

@@ -1,0 +1,128 @@
+"""Model-version rows, and the rule that a guild answers with at most one active model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from trainer_bot.storage.coltypes import utcnow
+from trainer_bot.storage.db import Database
+from trainer_bot.storage.models import ModelVersionRow
+from trainer_bot.storage.records import ModelVersion
+from trainer_bot.storage.repositories._sql import rowcount
+
+
+def _record(row: ModelVersionRow) -> ModelVersion:
+    return ModelVersion(
+        id=row.id,
+        guild_id=row.guild_id,
+        version=row.version,
+        job_id=row.job_id,
+        metrics=dict(row.metrics),
+        created_at=row.created_at,
+        active=row.active,
+    )
+
+
+async def _activate(session: AsyncSession, guild_id: int, version: str, *, lock_rows: bool) -> bool:
+    """Flip the guild's active model to `version` inside the caller's transaction.
+
+    Concurrent activations must queue up rather than both win. With `lock_rows` (PostgreSQL) the
+    guild's rows are locked first, in id order so two activations cannot deadlock. SQLite needs no
+    row locks: its first UPDATE takes the database write lock (a SELECT first would instead pin a
+    read snapshot that a concurrent commit makes unwritable, failing with "database is locked").
+
+    Then two statements, off before on, because the partial unique index is checked row by row. The
+    first only runs if the target exists, so an unknown version changes nothing.
+    """
+    if lock_rows:
+        await session.execute(
+            select(ModelVersionRow.id)
+            .where(ModelVersionRow.guild_id == guild_id)
+            .order_by(ModelVersionRow.id)
+            .with_for_update()
+        )
+    target = aliased(ModelVersionRow)
+    target_exists = exists().where(target.guild_id == guild_id, target.version == version)
+    # synchronize_session=False: the caller refreshes any row it holds; no need to track them here.
+    await session.execute(
+        update(ModelVersionRow)
+        .where(ModelVersionRow.guild_id == guild_id, target_exists)
+        .values(active=False)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(
+        update(ModelVersionRow)
+        .where(ModelVersionRow.guild_id == guild_id, ModelVersionRow.version == version)
+        .values(active=True)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+class ModelVersionRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._lock_rows = db.dialect_name != "sqlite"
+
+    async def add(
+        self,
+        guild_id: int,
+        version: str,
+        *,
+        job_id: int | None,
+        metrics: dict[str, Any],
+        activate: bool = False,
+    ) -> ModelVersion:
+        """Record a trained model; with `activate`, it becomes the guild's model in the same transaction."""
+        row = ModelVersionRow(
+            guild_id=guild_id,
+            version=version,
+            job_id=job_id,
+            metrics=metrics,
+            active=False,
+            created_at=utcnow(),
+        )
+        async with self._db.transaction() as session:
+            session.add(row)
+            await session.flush()
+            if activate:
+                await _activate(session, guild_id, version, lock_rows=self._lock_rows)
+                await session.refresh(row)
+        return _record(row)
+
+    async def activate(self, guild_id: int, version: str) -> bool:
+        """Make `version` the guild's only active model. False (and nothing changed) if it is unknown."""
+        async with self._db.transaction() as session:
+            return await _activate(session, guild_id, version, lock_rows=self._lock_rows)
+
+    async def active(self, guild_id: int) -> ModelVersion | None:
+        statement = select(ModelVersionRow).where(
+            ModelVersionRow.guild_id == guild_id, ModelVersionRow.active.is_(True)
+        )
+        async with self._db.session() as session:
+            row = await session.scalar(statement)
+        return None if row is None else _record(row)
+
+    async def get(self, guild_id: int, version: str) -> ModelVersion | None:
+        statement = select(ModelVersionRow).where(
+            ModelVersionRow.guild_id == guild_id, ModelVersionRow.version == version
+        )
+        async with self._db.session() as session:
+            row = await session.scalar(statement)
+        return None if row is None else _record(row)
+
+    async def list_for_guild(self, guild_id: int, limit: int = 25) -> list[ModelVersion]:
+        """Newest first."""
+        statement = (
+            select(ModelVersionRow)
+            .where(ModelVersionRow.guild_id == guild_id)
+            .order_by(ModelVersionRow.id.desc())
+            .limit(limit)
+        )
+        async with self._db.session() as session:
+            rows = (await session.scalars(statement)).all()
+        return [_record(row) for row in rows]
