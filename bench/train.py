@@ -1,0 +1,211 @@
+"""Benchmark: trainer-bot's training against a bare scikit-learn pipeline on the same synthetic data.
+
+    python bench/train.py            # 10k and 100k examples (a few minutes on 2 cores)
+    python bench/train.py --quick    # 2k and 10k examples
+
+Every case runs in a fresh subprocess, so each peak RSS (ru_maxrss, which also sees numpy's and
+scipy's allocations, unlike tracemalloc) belongs to that case alone. "base MB" is the RSS after imports
+and data generation, before training; the difference to "peak MB" is what training itself cost.
+
+Cases:
+  trainer-bot train_model   the full entry point: held-out split, fit, evaluate, refit on everything
+  trainer-bot classifier    one fit of the same classifier (like for like with the bare pipeline)
+  sklearn bare              TfidfVectorizer() + LogisticRegression() with default settings
+
+Accuracy is measured on 2,000 extra examples that no case trains on. "predict/s" is batch throughput
+over those; "1-by-1 ms" is the latency of one `predict` call for a single text, as the bot makes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+CASES = ("trainer-bot train_model", "trainer-bot classifier", "sklearn bare")
+EVAL_SIZE = 2000
+SINGLE_CALLS = 200
+LABELS = 10
+COLUMNS = ("case", "examples", "train s", "base MB", "peak MB", "accuracy", "predict/s", "1-by-1 ms")
+
+
+def main() -> None:
+    args = _parse_args()
+    if args.case is not None:
+        print(json.dumps(run_case(args.case, args.examples, args.labels)))
+        return
+    sizes = (2_000, 10_000) if args.quick else (10_000, 100_000)
+    rows = [_run_in_subprocess(case, size, args.labels) for size in sizes for case in CASES]
+    print(_table(rows))
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="2k and 10k examples instead of 10k and 100k")
+    parser.add_argument("--labels", type=int, default=LABELS, help="number of labels (default %(default)s)")
+    parser.add_argument("--case", choices=CASES, help=argparse.SUPPRESS)  # internal: one case, JSON out
+    parser.add_argument("--examples", type=int, default=10_000, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def _run_in_subprocess(case: str, examples: int, labels: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--case", case, "--examples", str(examples), "--labels", str(labels)]
+    print(f"running {case} on {examples:,} examples ...", file=sys.stderr, flush=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"{case} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# One case, in its own process
+
+
+def run_case(case: str, examples: int, labels: int) -> dict[str, Any]:
+    warnings.filterwarnings("ignore")  # the bare LogisticRegression's ConvergenceWarning is expected
+    texts, targets = synthetic(examples + EVAL_SIZE, labels, seed=0)
+    train_texts, train_targets = texts[:examples], targets[:examples]
+    eval_texts, eval_targets = texts[examples:], targets[examples:]
+    fit = _FITTERS[case]
+    _import_everything()  # so that neither "base MB" nor "train s" depends on which case imports what
+    base = _peak_mb()
+    started = time.perf_counter()
+    predict = fit(train_texts, train_targets)
+    seconds = time.perf_counter() - started
+    peak = _peak_mb()
+    started = time.perf_counter()
+    predicted = predict(eval_texts)
+    batch_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    for text in eval_texts[:SINGLE_CALLS]:
+        predict([text])
+    single_seconds = (time.perf_counter() - started) / SINGLE_CALLS
+    correct = sum(p == t for p, t in zip(predicted, eval_targets, strict=True))
+    return {
+        "case": case,
+        "examples": examples,
+        "train s": seconds,
+        "base MB": base,
+        "peak MB": peak,
+        "accuracy": correct / len(eval_targets),
+        "predict/s": len(eval_texts) / batch_seconds,
+        "1-by-1 ms": single_seconds * 1000,
+    }
+
+
+Predict = Callable[[Sequence[str]], list[str]]
+
+
+def _import_everything() -> None:
+    import sklearn.feature_extraction.text
+    import sklearn.linear_model
+    import sklearn.pipeline
+
+    import trainer_bot.ml
+
+    del sklearn, trainer_bot
+
+
+def _fit_train_model(texts: list[str], labels: list[str]) -> Predict:
+    from trainer_bot.datasets import Example
+    from trainer_bot.ml import train_model
+
+    model, _ = train_model([Example(t, label) for t, label in zip(texts, labels, strict=True)], [], seed=0)
+    return lambda batch: [p.label for p in model.predict(batch)]
+
+
+def _fit_classifier(texts: list[str], labels: list[str]) -> Predict:
+    from trainer_bot.ml import fit_classifier
+
+    classifier = fit_classifier(texts, labels, seed=0)
+    return lambda batch: [p.label for p in classifier.predict(batch)]
+
+
+def _fit_bare(texts: list[str], labels: list[str]) -> Predict:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    pipeline = make_pipeline(TfidfVectorizer(), LogisticRegression())
+    pipeline.fit(texts, labels)
+    return lambda batch: [str(label) for label in pipeline.predict(list(batch))]
+
+
+_FITTERS: dict[str, Callable[[list[str], list[str]], Predict]] = {
+    "trainer-bot train_model": _fit_train_model,
+    "trainer-bot classifier": _fit_classifier,
+    "sklearn bare": _fit_bare,
+}
+
+
+def synthetic(count: int, labels: int, *, seed: int) -> tuple[list[str], list[str]]:
+    """Chat-like sentences: Zipf-distributed shared words, a quarter topic words, some topic noise."""
+    rng = random.Random(seed)
+    common = [_pseudo_word(rng) for _ in range(3000)]
+    topics = [[_pseudo_word(rng) for _ in range(150)] for _ in range(labels)]
+    texts, targets = [], []
+    for _ in range(count):
+        label = rng.randrange(labels)
+        words = [_draw(rng, common, topics, label) for _ in range(rng.randint(5, 20))]
+        texts.append(" ".join(words).capitalize() + rng.choice([".", "!", "?", ""]))
+        targets.append(f"label{label:02d}")
+    return texts, targets
+
+
+def _draw(rng: random.Random, common: list[str], topics: list[list[str]], label: int) -> str:
+    roll = rng.random()
+    if roll < 0.25:
+        return rng.choice(topics[label])
+    if roll < 0.32:  # a word from a random topic, so topics overlap and accuracy is not trivially 100%
+        return rng.choice(rng.choice(topics))
+    if roll < 0.66:
+        return common[min(int(rng.paretovariate(1.1)) - 1, len(common) - 1)]
+    return rng.choice(common)
+
+
+def _pseudo_word(rng: random.Random) -> str:
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+
+
+def _peak_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+# Output
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    cells = [[_cell(row[column]) for column in COLUMNS] for row in rows]
+    widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(COLUMNS)]
+    lines = [_line(COLUMNS, widths), _line(["-" * width for width in widths], widths)]
+    lines.extend(_line(line, widths) for line in cells)
+    return "\n".join(lines)
+
+
+def _line(values: Sequence[str], widths: list[int]) -> str:
+    first = f"{values[0]:<{widths[0]}}"
+    return "  ".join([first, *(f"{v:>{w}}" for v, w in zip(values[1:], widths[1:], strict=True))])
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.3f}" if value < 1 else f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # runs without an installed package
+    main()

@@ -1,0 +1,115 @@
+"""Nearest-neighbour responder for prompt/response pairs.
+
+Prompts are embedded as TF-IDF over word n-grams (1-2) and character n-grams (char_wb 2-4, which
+tolerate typos, spelling variants and Russian inflection). Stop words are removed first (see
+`normalize`): without that, "how do I bake bread" scored 0.54 against "How do I reset my password?",
+above most sensible thresholds. Question words are kept in the word features only, so "when is the
+meeting" and "where is the meeting" stay distinct. A question gets the response of the most
+cosine-similar prompt, or none when the best similarity is under the threshold.
+
+Threshold: on the paraphrase set in tests/unit/test_ml.py, paraphrases scored 0.66-1.0 and unrelated
+questions 0.14-0.39, so the default 0.45 sits in that gap. Known limits of a lexical match: prompts
+made only of stop words ("how are you" vs "who are you") look alike, and sharing one content word
+("what time is it" vs "what time does the server restart", 0.50) can pass.
+
+Thread-safety: `answer` only reads fitted state, so concurrent calls from worker threads are safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import Normalizer
+
+from trainer_bot.datasets import Pair
+from trainer_bot.ml.classifier import is_empty_vocabulary
+from trainer_bot.ml.errors import TrainingError
+from trainer_bot.ml.normalize import WORD_PATTERN, content_text, content_words, normalize_text
+
+DEFAULT_THRESHOLD = 0.45
+# Characters carry the typo/inflection tolerance; words only sharpen exact matches, so they weigh less.
+_WORD_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Answer:
+    response: str | None  # None: nothing similar enough ("I don't know that yet")
+    similarity: float  # cosine similarity of the best prompt, in [0, 1]
+    matched_prompt: str | None  # the best prompt when it passed the threshold
+
+
+class Responder:
+    """Fitted prompt vectors plus the responses; build one with `fit_responder`."""
+
+    def __init__(
+        self, pipeline: Pipeline, prompts: list[str], responses: list[str], threshold: float
+    ) -> None:
+        self._pipeline = pipeline
+        self._prompts = prompts
+        self._responses = responses
+        self._matrix = pipeline.transform(prompts).T.tocsr()  # features x prompts, for one sparse product
+        self.threshold = threshold
+
+    @property
+    def size(self) -> int:
+        return len(self._prompts)
+
+    def answer(self, text: str, *, threshold: float | None = None) -> Answer:
+        limit = self.threshold if threshold is None else threshold
+        similarities = (self._pipeline.transform([text]) @ self._matrix).toarray().ravel()
+        best = int(np.argmax(similarities))
+        similarity = float(np.clip(similarities[best], 0.0, 1.0))  # rounding can overshoot 1.0 slightly
+        if similarity < limit or similarity == 0.0:
+            return Answer(response=None, similarity=similarity, matched_prompt=None)
+        return Answer(
+            response=self._responses[best], similarity=similarity, matched_prompt=self._prompts[best]
+        )
+
+
+def fit_responder(pairs: Sequence[Pair], *, threshold: float = DEFAULT_THRESHOLD) -> Responder:
+    if not pairs:
+        raise TrainingError("the responder needs at least one prompt/response pair")
+    prompts, responses = _latest_per_prompt(pairs)
+    pipeline = build_pipeline()
+    try:
+        pipeline.fit(prompts)
+    except ValueError as exc:
+        if not is_empty_vocabulary(exc):
+            raise
+        raise TrainingError(
+            "the prompts contain no words to learn from (only spaces, punctuation or emoji)"
+        ) from exc
+    return Responder(pipeline, prompts, responses, threshold)
+
+
+def build_pipeline() -> Pipeline:
+    features = FeatureUnion(
+        [
+            (
+                "words",
+                _vectorizer(content_words, analyzer="word", ngram_range=(1, 2), token_pattern=WORD_PATTERN),
+            ),
+            ("chars", _vectorizer(content_text, analyzer="char_wb", ngram_range=(2, 4))),
+        ],
+        transformer_weights={"words": _WORD_WEIGHT, "chars": 1.0},
+    )
+    # Re-normalise after weighting so that a dot product is a cosine similarity.
+    return Pipeline([("features", features), ("normalize", Normalizer())])
+
+
+def _vectorizer(preprocessor: Callable[[str], str], **options: object) -> TfidfVectorizer:
+    return TfidfVectorizer(preprocessor=preprocessor, sublinear_tf=True, dtype=np.float32, **options)
+
+
+def _latest_per_prompt(pairs: Sequence[Pair]) -> tuple[list[str], list[str]]:
+    """One response per prompt: a later pair with the same prompt (up to case and spacing) is a correction."""
+    latest: dict[str, Pair] = {}
+    for pair in pairs:
+        key = " ".join(normalize_text(pair.prompt).split())
+        latest.pop(key, None)  # re-insert so the order reflects the latest occurrence
+        latest[key] = pair
+    return [pair.prompt for pair in latest.values()], [pair.response for pair in latest.values()]

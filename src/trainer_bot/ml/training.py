@@ -1,0 +1,182 @@
+"""Training entry point: a pure, blocking function that the job runner calls in a worker thread.
+
+Held-out evaluation: each label's examples are shuffled (seeded) and `test_fraction` of them, rounded,
+but at least one and never all, are held out. That is a stratified split that also works for tiny
+sets where scikit-learn's `train_test_split(stratify=...)` refuses. A label with a single example
+cannot be held out: it is trained on but not evaluated, and the report's `notes` say so. When no label
+has two examples there is no test set at all: metrics are `None`, and the model is fitted once.
+Otherwise the classifier is fitted on the train split, scored on the test split, then refitted on all
+examples, so the shipped model has seen everything while the figures stay honest.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from trainer_bot.datasets import Example, Pair
+from trainer_bot.ml.classifier import TextClassifier, check_labels, fit_classifier
+from trainer_bot.ml.errors import TrainingError
+from trainer_bot.ml.metrics import PerLabel, score
+from trainer_bot.ml.model import TrainedModel
+from trainer_bot.ml.responder import Responder, fit_responder
+
+# progress(fraction in [0, 1], stage) is called at stage boundaries, from the training thread. An
+# exception raised by it aborts training, so a job runner can use it to cancel.
+ProgressCallback = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class TrainingReport:
+    examples: int
+    pairs: int
+    labels: list[str]
+    accuracy: float | None  # None: no classifier, or too few examples to hold any out (see notes)
+    macro_f1: float | None
+    per_label: PerLabel  # label -> {precision, recall, f1, support}, for labels in the test split
+    train_size: int
+    test_size: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)  # member-readable remarks about the evaluation
+
+
+@dataclass(frozen=True)
+class _Holdout:
+    train: list[int]
+    test: list[int]
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class _ClassifierOutcome:
+    classifier: TextClassifier
+    holdout: _Holdout
+    accuracy: float | None
+    macro_f1: float | None
+    per_label: PerLabel
+
+
+def train_model(
+    examples: Sequence[Example],
+    pairs: Sequence[Pair],
+    *,
+    progress: ProgressCallback | None = None,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+) -> tuple[TrainedModel, TrainingReport]:
+    """Train a classifier on `examples` and/or a responder on `pairs`; raises `TrainingError`."""
+    started = time.perf_counter()
+    notify = progress or _ignore_progress
+    if not examples and not pairs:
+        raise TrainingError(
+            "there is nothing to train on yet: add labelled examples or prompt/response pairs"
+        )
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    notify(0.05, "preparing")
+    if examples:
+        check_labels([example.label for example in examples])  # fail fast, before any fitting
+    outcome = _train_classifier(examples, notify, seed, test_fraction) if examples else None
+    responder = _train_responder(pairs, notify, after_classifier=outcome is not None) if pairs else None
+    model = _assemble(outcome, responder, len(examples), len(pairs))
+    report = _report(outcome, len(examples), len(pairs), time.perf_counter() - started)
+    notify(1.0, "done")
+    return model, report
+
+
+def stratified_holdout(labels: Sequence[str], test_fraction: float, seed: int) -> _Holdout:
+    """Indices of a per-label (stratified) train/test split; see the module docstring for the rules."""
+    rng = random.Random(seed)
+    by_label: defaultdict[str, list[int]] = defaultdict(list)
+    for index, label in enumerate(labels):
+        by_label[label].append(index)
+    train: list[int] = []
+    test: list[int] = []
+    singletons: list[str] = []
+    for label in sorted(by_label):
+        indices = by_label[label]
+        rng.shuffle(indices)
+        count = _test_count(len(indices), test_fraction)
+        if count == 0:
+            singletons.append(label)
+        test.extend(indices[:count])
+        train.extend(indices[count:])
+    return _Holdout(sorted(train), sorted(test), _holdout_notes(singletons, has_test=bool(test)))
+
+
+def _test_count(size: int, test_fraction: float) -> int:
+    if size < 2:
+        return 0
+    return min(size - 1, max(1, round(size * test_fraction)))
+
+
+def _holdout_notes(singletons: list[str], *, has_test: bool) -> list[str]:
+    if not has_test:
+        return ["no label has two examples, so none could be held out for testing: accuracy is not available"]
+    if not singletons:
+        return []
+    shown = ", ".join(singletons[:10]) + (f" and {len(singletons) - 10} more" if len(singletons) > 10 else "")
+    return [f"labels with a single example are trained on but not tested: {shown}"]
+
+
+def _train_classifier(
+    examples: Sequence[Example], notify: ProgressCallback, seed: int, test_fraction: float
+) -> _ClassifierOutcome:
+    texts = [example.text for example in examples]
+    labels = [example.label for example in examples]
+    holdout = stratified_holdout(labels, test_fraction, seed)
+    notify(0.3, "fitting")
+    if not holdout.test:  # nothing to evaluate on, so a single fit on everything
+        return _ClassifierOutcome(fit_classifier(texts, labels, seed=seed), holdout, None, None, {})
+    trial = fit_classifier([texts[i] for i in holdout.train], [labels[i] for i in holdout.train], seed=seed)
+    notify(0.7, "evaluating")
+    predicted = [prediction.label for prediction in trial.predict([texts[i] for i in holdout.test])]
+    scores = score([labels[i] for i in holdout.test], predicted)
+    del trial  # free its vocabulary and weights before the final fit allocates its own
+    notify(0.9, "final fit")
+    final = fit_classifier(texts, labels, seed=seed)
+    return _ClassifierOutcome(final, holdout, scores.accuracy, scores.macro_f1, scores.per_label)
+
+
+def _train_responder(pairs: Sequence[Pair], notify: ProgressCallback, *, after_classifier: bool) -> Responder:
+    notify(0.95 if after_classifier else 0.5, "fitting responder")
+    return fit_responder(pairs)
+
+
+def _assemble(
+    outcome: _ClassifierOutcome | None, responder: Responder | None, examples: int, pairs: int
+) -> TrainedModel:
+    classifier = outcome.classifier if outcome else None
+    return TrainedModel(
+        classifier=classifier,
+        responder=responder,
+        labels=classifier.labels if classifier else (),
+        created_at=datetime.now(UTC),
+        examples=examples,
+        pairs=pairs,
+    )
+
+
+def _report(outcome: _ClassifierOutcome | None, examples: int, pairs: int, seconds: float) -> TrainingReport:
+    if outcome is None:
+        return TrainingReport(examples, pairs, [], None, None, {}, 0, 0, seconds)
+    return TrainingReport(
+        examples=examples,
+        pairs=pairs,
+        labels=list(outcome.classifier.labels),
+        accuracy=outcome.accuracy,
+        macro_f1=outcome.macro_f1,
+        per_label=outcome.per_label,
+        train_size=len(outcome.holdout.train),
+        test_size=len(outcome.holdout.test),
+        seconds=seconds,
+        notes=outcome.holdout.notes,
+    )
+
+
+def _ignore_progress(fraction: float, stage: str) -> None:
+    del fraction, stage
