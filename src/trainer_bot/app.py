@@ -16,12 +16,25 @@ import hikari
 import lightbulb
 
 from trainer_bot import pipeline, plugins
+from trainer_bot.active_models import ActiveModels, signing_key
 from trainer_bot.catalog import DatasetCatalog
 from trainer_bot.config import Settings
+from trainer_bot.conversation import ConversationService
 from trainer_bot.datasets import DatasetLimits
+from trainer_bot.evaluation import TestService
 from trainer_bot.files import FileService
 from trainer_bot.instructions import InstructionSource
-from trainer_bot.storage import Database, DatasetRepository, default_url
+from trainer_bot.jobs import JobRunner
+from trainer_bot.storage import (
+    ConversationRepository,
+    Database,
+    DatasetRepository,
+    JobRepository,
+    ModelVersionRepository,
+    TestRunRepository,
+    default_url,
+)
+from trainer_bot.training import TrainingService
 from trainer_bot.workspace import Workspaces
 
 _LOGGER = logging.getLogger("trainer_bot")
@@ -66,6 +79,7 @@ class TrainerBot:
         self.client.error_handler(pipeline.handle_command_error)
         self._extensions = [*plugin_modules(), *extra_extensions]
         self.database: Database | None = None
+        self.job_runner: JobRunner | None = None
         self.bot.subscribe(hikari.StartingEvent, self._on_starting)
         self.bot.subscribe(hikari.StoppingEvent, self._on_stopping)
         self.bot.subscribe(hikari.ShardReadyEvent, self._on_ready)
@@ -79,14 +93,29 @@ class TrainerBot:
         workspaces = Workspaces(settings.data_dir)
         limits = DatasetLimits(max_file_bytes=settings.max_upload_bytes)
         catalog = DatasetCatalog(DatasetRepository(self.database), workspaces, limits)
+        jobs = JobRepository(self.database)
+        self.job_runner = JobRunner(jobs, max_concurrent=settings.training_workers)
+        await self.job_runner.start()
+        models = ActiveModels(
+            workspaces, ModelVersionRepository(self.database), signing_key(settings.data_dir)
+        )
 
         registry = self.client.di.registry_for(lightbulb.di.Contexts.DEFAULT)
         registry.register_value(Settings, settings)
         registry.register_value(InstructionSource, InstructionSource(settings.instruction_file))
         registry.register_value(DatasetCatalog, catalog)
         registry.register_value(FileService, FileService(workspaces, catalog))
+        conversation = ConversationService(ConversationRepository(self.database), models)
+        registry.register_value(ConversationService, conversation)
+        registry.register_value(
+            TrainingService, TrainingService(catalog, self.job_runner, jobs, models, conversation)
+        )
+        registry.register_value(TestService, TestService(models, TestRunRepository(self.database), catalog))
 
     async def _close_services(self) -> None:
+        if self.job_runner is not None:
+            await self.job_runner.close()
+            self.job_runner = None
         if self.database is not None:
             await self.database.close()
             self.database = None

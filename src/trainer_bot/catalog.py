@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -92,9 +93,16 @@ class DatasetCatalog:
         default_label: str | None,
         selected: bool = False,
     ) -> Dataset:
-        """Write the canonical copy (atomically), then record it: a row never points at a missing file."""
+        """Write the canonical copy (atomically), then record it: a row never points at a missing file.
+
+        The same content given twice is kept once (re-selected if asked), so it does not count double.
+        """
         data = await asyncio.to_thread(_canonical_jsonl, parsed)
         digest = checksum(data)
+        for earlier in await self._repository.find_by_checksum(guild_id, digest):
+            if selected and not earlier.selected:
+                await self._repository.set_selected(guild_id, earlier.id, True)
+            return dataclasses.replace(earlier, selected=earlier.selected or selected)
         workspace = self._workspaces.for_guild(guild_id)
         filename = f"{_slug(name)}-{digest[:12]}.jsonl"
         path = await asyncio.to_thread(workspace.write_new_file, COPY_DIRECTORY, filename, data)

@@ -134,9 +134,9 @@ class DiscordEmulator:
         self.guild.members[user.id] = member
         return member
 
-    async def add_member(self, name: str, *, manage_guild: bool = False) -> Member:
+    async def add_member(self, name: str, *, manage_guild: bool = False, bot: bool = False) -> Member:
         """A new member of the guild; a connected bot hears of it through GUILD_MEMBER_ADD."""
-        member = self._join(User(new_snowflake(), name), manage_guild=manage_guild)
+        member = self._join(User(new_snowflake(), name, bot=bot), manage_guild=manage_guild)
         if self.gateway.current is not None:
             event = payloads.member(member) | {"guild_id": str(self.guild.id)}
             await self.gateway.dispatch("GUILD_MEMBER_ADD", event)

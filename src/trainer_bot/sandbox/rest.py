@@ -72,6 +72,21 @@ async def read_body(request: web.Request) -> tuple[Any, dict[int, Upload]]:
     return body, uploads
 
 
+def numbered_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Discord gives every component in a stored message a numeric `id` (hikari requires it)."""
+    counter = 0
+
+    def number(component: dict[str, Any]) -> dict[str, Any]:
+        nonlocal counter
+        counter += 1
+        numbered = component | {"id": component.get("id") or counter}
+        if "components" in component:
+            numbered["components"] = [number(child) for child in component["components"]]
+        return numbered
+
+    return [number(component) for component in components]
+
+
 class RestApi:
     def __init__(self, emulator: DiscordEmulator) -> None:
         self.emu = emulator
@@ -391,7 +406,7 @@ class RestApi:
             flags=flags,
             attachments=attachments,
             embeds=body.get("embeds") or [],
-            components=body.get("components") or [],
+            components=numbered_components(body.get("components") or []),
         )
         self.emu.messages[message.id] = message
         return message
@@ -407,7 +422,7 @@ class RestApi:
         if "embeds" in body:
             message.embeds = body["embeds"] or []
         if "components" in body:
-            message.components = body["components"] or []
+            message.components = numbered_components(body["components"] or [])
         if "attachments" in body or uploads:
             # `attachments` lists the existing ones to keep (by id) alongside the new uploads.
             keep = {int(item["id"]) for item in body.get("attachments") or [] if "id" in item}

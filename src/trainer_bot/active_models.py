@@ -1,0 +1,75 @@
+"""Which model each guild uses: versions on disk (signed), the active one recorded in the database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from trainer_bot.ml import ModelStore, ModelStoreError, TrainedModel
+from trainer_bot.storage import ModelVersionRepository
+from trainer_bot.workspace import Workspaces
+
+_LOGGER = logging.getLogger(__name__)
+KEY_FILE = "model-signing.key"
+
+
+def signing_key(data_dir: Path) -> bytes:
+    """The key that signs model files, so the bot only ever unpickles files it wrote itself."""
+    path = data_dir / KEY_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        key = secrets.token_bytes(32)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+        return key
+
+
+class ActiveModels:
+    def __init__(self, workspaces: Workspaces, versions: ModelVersionRepository, secret: bytes) -> None:
+        self._workspaces = workspaces
+        self._versions = versions
+        self._secret = secret
+        self._cache: dict[int, tuple[str, TrainedModel]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def store(self, guild_id: int) -> ModelStore:
+        return ModelStore(self._workspaces.for_guild(guild_id).models_dir, self._secret)
+
+    async def current(self, guild_id: int) -> tuple[str, TrainedModel] | None:
+        """The guild's active (version, model), loaded once and then served from memory."""
+        cached = self._cache.get(guild_id)
+        if cached is not None:
+            return cached
+        async with self._locks.setdefault(guild_id, asyncio.Lock()):
+            if guild_id in self._cache:
+                return self._cache[guild_id]
+            record = await self._versions.active(guild_id)
+            if record is None:
+                return None
+            try:
+                model = await asyncio.to_thread(self.store(guild_id).load, record.version)
+            except ModelStoreError:
+                _LOGGER.exception("guild %s: active model %s cannot be loaded", guild_id, record.version)
+                return None
+            self._cache[guild_id] = (record.version, model)
+            return self._cache[guild_id]
+
+    async def publish(
+        self,
+        guild_id: int,
+        model: TrainedModel,
+        version: str,
+        *,
+        job_id: int | None,
+        metrics: dict[str, object],
+    ) -> None:
+        """Make a saved version the guild's model: one database transaction, then the in-memory switch."""
+        await self._versions.add(guild_id, version, job_id=job_id, metrics=dict(metrics), activate=True)
+        await asyncio.to_thread(self.store(guild_id).activate, version)
+        self._cache[guild_id] = (version, model)
+        _LOGGER.info("guild %s now answers with model %s", guild_id, version)

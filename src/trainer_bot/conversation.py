@@ -1,0 +1,214 @@
+"""Chat and the learning loop: answer a message, remember the turn, learn from corrections at once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from trainer_bot.active_models import ActiveModels
+from trainer_bot.datasets import Pair
+from trainer_bot.errors import UserError
+from trainer_bot.ml import Responder, TrainingError, fit_responder
+from trainer_bot.storage import (
+    ConversationRepository,
+    ConversationTurn,
+    Correction,
+    Feedback,
+    Rating,
+    TurnSource,
+)
+
+_LOGGER = logging.getLogger(__name__)
+MAX_PROMPT_CHARS = 4000
+MAX_CORRECTION_CHARS = 2000
+UNKNOWN_ANSWER = (
+    "I don't know that yet. Teach me: train me on prompt/response pairs with /train, "
+    "or correct one of my answers with /correct or the message menu Apps → Correct this reply."
+)
+
+
+class AnswerKind(StrEnum):
+    CORRECTED = "corrected"  # a member's correction for a close prompt
+    LEARNED = "learned"  # a prompt/response pair from training
+    CLASSIFIED = "classified"  # the classifier's label for the text
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    kind: AnswerKind
+    model_version: str | None
+
+
+@dataclass(frozen=True)
+class AnsweredMessage:
+    """A bot message found through Discord when the database has no turn for it."""
+
+    prompt: str
+    answer: str
+
+
+class NotMyAnswer(UserError):
+    pass
+
+
+class BadCorrection(UserError):
+    pass
+
+
+class ConversationService:
+    def __init__(self, repository: ConversationRepository, models: ActiveModels) -> None:
+        self._repository = repository
+        self._models = models
+        # guild -> index over its corrected prompts (None: no corrections); absent: build on next use.
+        self._corrections: dict[int, Responder | None] = {}
+        self._index_locks: dict[int, asyncio.Lock] = {}
+        self._chat_channels: dict[int, set[int]] = {}
+
+    # -- answering --------------------------------------------------------------------------------------
+    async def reply_to(self, guild_id: int | None, text: str) -> Reply:
+        prompt = text.strip()[:MAX_PROMPT_CHARS]
+        if guild_id is not None:
+            index = await self._correction_index(guild_id)
+            if index is not None:
+                found = await asyncio.to_thread(index.answer, prompt)
+                if found.response is not None:
+                    current = await self._models.current(guild_id)
+                    return Reply(found.response, AnswerKind.CORRECTED, current[0] if current else None)
+            current = await self._models.current(guild_id)
+            if current is not None:
+                version, model = current
+                if model.has_responder:
+                    learned = await asyncio.to_thread(model.answer, prompt)
+                    if learned.response is not None:
+                        return Reply(learned.response, AnswerKind.LEARNED, version)
+                if model.has_classifier:
+                    [prediction] = await asyncio.to_thread(model.predict, [prompt])
+                    text = f"I'd say this is **{prediction.label}** ({prediction.confidence:.0%} sure)."
+                    return Reply(text, AnswerKind.CLASSIFIED, version)
+        return Reply(UNKNOWN_ANSWER, AnswerKind.UNKNOWN, None)
+
+    async def remember(
+        self,
+        *,
+        guild_id: int | None,
+        channel_id: int,
+        author_id: int,
+        prompt: str,
+        reply: Reply,
+        bot_message_id: int,
+        source: TurnSource = TurnSource.TEXT,
+    ) -> ConversationTurn:
+        return await self._repository.add_turn(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            author_id=author_id,
+            prompt=prompt[:MAX_PROMPT_CHARS],
+            answer=reply.text,
+            model_version=reply.model_version,
+            bot_message_id=bot_message_id,
+            source=source,
+        )
+
+    # -- learning from members --------------------------------------------------------------------------
+    async def answer_being_corrected(
+        self, guild_id: int, message_id: int, fetched: AnsweredMessage | None
+    ) -> tuple[ConversationTurn | None, AnsweredMessage]:
+        """What a correction of `message_id` would correct, or why it cannot be corrected."""
+        turn = await self._repository.turn_by_message(message_id)
+        if turn is not None and turn.guild_id == guild_id:
+            return turn, AnsweredMessage(turn.prompt, turn.answer)
+        if fetched is not None:
+            return None, fetched
+        raise NotMyAnswer(
+            f"Message `{message_id}` is not one of my answers in this server. Right-click one of my replies "
+            "→ Apps → Correct this reply, or copy its id (Developer Mode → Copy Message ID)."
+        )
+
+    async def correct(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        message_id: int,
+        correction: str,
+        fetched: AnsweredMessage | None = None,
+    ) -> Correction:
+        """Store the correction (committed before returning); the next similar message gets it."""
+        corrected = correction.strip()
+        if not corrected:
+            raise BadCorrection("The correction is empty: write the answer I should have given.")
+        if len(corrected) > MAX_CORRECTION_CHARS:
+            raise BadCorrection(f"Corrections are limited to {MAX_CORRECTION_CHARS} characters.")
+        turn, answered = await self.answer_being_corrected(guild_id, message_id, fetched)
+        stored = await self._repository.add_correction(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            prompt=answered.prompt,
+            old_answer=answered.answer,
+            corrected_answer=corrected,
+            corrected_by=user_id,
+            turn_id=turn.id if turn else None,
+        )
+        self._corrections.pop(guild_id, None)  # rebuilt with this correction on the next message
+        _LOGGER.info("guild %s: correction %s stored for %r", guild_id, stored.id, answered.prompt[:60])
+        return stored
+
+    async def correction_pairs(self, guild_id: int) -> list[Pair]:
+        """Corrections as training pairs, so the next /train learns them too (the latest per prompt wins)."""
+        corrections = await self._repository.corrections_for_guild(guild_id)
+        return [Pair(c.prompt, c.corrected_answer) for c in corrections if c.prompt.strip()]
+
+    async def _correction_index(self, guild_id: int) -> Responder | None:
+        if guild_id in self._corrections:
+            return self._corrections[guild_id]
+        async with self._index_locks.setdefault(guild_id, asyncio.Lock()):
+            if guild_id not in self._corrections:
+                self._corrections[guild_id] = await self._build_index(guild_id)
+            return self._corrections[guild_id]
+
+    async def _build_index(self, guild_id: int) -> Responder | None:
+        pairs = await self.correction_pairs(guild_id)
+        if not pairs:
+            return None
+        try:
+            return await asyncio.to_thread(fit_responder, pairs)
+        except TrainingError:  # e.g. every corrected prompt was emoji only: nothing to match against
+            _LOGGER.info("guild %s: corrections have no words to index", guild_id)
+            return None
+
+    async def feedback(self, *, guild_id: int | None, channel_id: int, author_id: int, text: str) -> Feedback:
+        if not text.strip():
+            raise BadCorrection("The feedback is empty.")
+        return await self._repository.add_feedback(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            author_id=author_id,
+            text=text.strip()[:MAX_PROMPT_CHARS],
+        )
+
+    async def rate(self, bot_message_id: int, user_id: int, value: int) -> Rating:
+        turn = await self._repository.turn_by_message(bot_message_id)
+        if turn is None:
+            raise NotMyAnswer("That answer is no longer on record, so it cannot be rated.")
+        return await self._repository.rate(turn.id, user_id, value)
+
+    # -- where to chat ----------------------------------------------------------------------------------
+    async def chat_enabled(self, guild_id: int, channel_id: int) -> bool:
+        if guild_id not in self._chat_channels:
+            channels = await self._repository.enabled_channels(guild_id)
+            self._chat_channels[guild_id] = {channel.channel_id for channel in channels}
+        return channel_id in self._chat_channels[guild_id]
+
+    async def set_chat(self, guild_id: int, channel_id: int, user_id: int, *, enabled: bool) -> bool:
+        """Returns whether anything changed."""
+        if enabled:
+            changed = await self._repository.enable_channel(guild_id, channel_id, user_id)
+        else:
+            changed = await self._repository.disable_channel(guild_id, channel_id)
+        self._chat_channels.pop(guild_id, None)
+        return changed

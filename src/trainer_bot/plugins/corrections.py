@@ -1,0 +1,190 @@
+"""Teaching the bot: `/correct`, the "Correct this reply" message menu with its modal, and `/feedback`."""
+
+from __future__ import annotations
+
+import hikari
+import lightbulb
+
+from trainer_bot.conversation import MAX_CORRECTION_CHARS, AnsweredMessage, ConversationService, NotMyAnswer
+from trainer_bot.errors import UserError
+from trainer_bot.plugins._shared import per_user_cooldown, require_guild
+
+loader = lightbulb.Loader()
+MODAL_PREFIX = "correct:"
+CORRECTION_INPUT = "correction"
+
+
+def parse_message_id(raw: str) -> int:
+    text = raw.strip()
+    if not text.isdigit() or not 0 < int(text) < 2**63:
+        raise UserError(
+            f"`{text[:40]}` is not a message id. Enable Developer Mode, then right-click my reply → Copy Message ID."
+        )
+    return int(text)
+
+
+async def fetch_answer(
+    rest: hikari.api.RESTClient, channel_id: int, message_id: int, me: int
+) -> AnsweredMessage | None:
+    """The fallback when no turn is stored: one of my messages that replies to a member's message."""
+    try:
+        message = await rest.fetch_message(channel_id, message_id)
+    except hikari.NotFoundError:
+        raise UserError(f"I can't find message `{message_id}` in this channel.") from None
+    except hikari.ForbiddenError:
+        raise UserError("I'm not allowed to read this channel's history.") from None
+    if message.author.id != me:
+        raise NotMyAnswer("That message is not mine: I can only be corrected on my own answers.")
+    prompt = message.referenced_message.content if message.referenced_message else None
+    if not prompt:
+        raise NotMyAnswer("That message of mine does not answer anyone, so there is nothing to correct.")
+    return AnsweredMessage(prompt=prompt, answer=message.content or "")
+
+
+async def store_correction(
+    conversation: ConversationService,
+    rest: hikari.api.RESTClient,
+    me: int,
+    *,
+    guild_id: int,
+    channel_id: int,
+    user_id: int,
+    message_id: int,
+    correction: str,
+) -> str:
+    try:
+        stored = await conversation.correct(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            message_id=message_id,
+            correction=correction,
+        )
+    except NotMyAnswer:
+        fetched = await fetch_answer(rest, channel_id, message_id, me)
+        stored = await conversation.correct(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            message_id=message_id,
+            correction=correction,
+            fetched=fetched,
+        )
+    return f"Saved. Next time someone asks “{stored.prompt[:200]}”, I'll answer “{stored.corrected_answer[:300]}”."
+
+
+def _my_id(bot: hikari.GatewayBot) -> int:
+    me = bot.get_me()
+    if me is None:
+        raise UserError("I'm still connecting; try again in a moment.")
+    return int(me.id)
+
+
+@loader.command
+class Correct(
+    lightbulb.SlashCommand,
+    name="correct",
+    description="Correct one of the bot's answers",
+    hooks=[per_user_cooldown(10, 5)],
+):
+    message_id = lightbulb.string("message_id", "The id of my answer (right-click → Copy Message ID)")
+    correction = lightbulb.string(
+        "correction", "The answer I should have given", max_length=MAX_CORRECTION_CHARS
+    )
+
+    @lightbulb.invoke
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        conversation: ConversationService = lightbulb.di.INJECTED,
+        bot: hikari.GatewayBot = lightbulb.di.INJECTED,
+    ) -> None:
+        saved = await store_correction(
+            conversation,
+            bot.rest,
+            _my_id(bot),
+            guild_id=require_guild(ctx),
+            channel_id=ctx.channel_id,
+            user_id=ctx.user.id,
+            message_id=parse_message_id(self.message_id),
+            correction=self.correction,
+        )
+        await ctx.respond(saved, ephemeral=True)
+
+
+@loader.command
+class CorrectThisReply(lightbulb.MessageCommand, name="Correct this reply"):
+    @lightbulb.invoke
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        conversation: ConversationService = lightbulb.di.INJECTED,
+        bot: hikari.GatewayBot = lightbulb.di.INJECTED,
+    ) -> None:
+        target: hikari.Message = self.target
+        if target.author.id != _my_id(bot):
+            raise NotMyAnswer("I can only be corrected on my own answers.")
+        referenced = target.referenced_message
+        fetched = AnsweredMessage(referenced.content or "", target.content or "") if referenced else None
+        _, answered = await conversation.answer_being_corrected(require_guild(ctx), target.id, fetched)
+        row = bot.rest.build_modal_action_row().add_text_input(
+            CORRECTION_INPUT,
+            "The answer I should have given",
+            style=hikari.TextInputStyle.PARAGRAPH,
+            value=answered.answer[:MAX_CORRECTION_CHARS],
+            max_length=MAX_CORRECTION_CHARS,
+        )
+        # Submissions are handled by `submit_correction` from the custom id: nothing waits here, and a
+        # modal still open when the bot restarts is saved all the same.
+        await ctx.respond_with_modal("Correct my reply", f"{MODAL_PREFIX}{target.id}", component=row)
+
+
+@loader.listener(hikari.InteractionCreateEvent)
+async def submit_correction(
+    event: hikari.InteractionCreateEvent,
+    conversation: ConversationService = lightbulb.di.INJECTED,
+    bot: hikari.GatewayBot = lightbulb.di.INJECTED,
+) -> None:
+    interaction = event.interaction
+    if not isinstance(interaction, hikari.ModalInteraction) or not interaction.custom_id.startswith(
+        MODAL_PREFIX
+    ):
+        return
+    values = {c.custom_id: c.value for row in interaction.components for c in row.components}
+    try:
+        if interaction.guild_id is None:
+            raise UserError("Corrections work in a server, not in direct messages.")
+        answer = await store_correction(
+            conversation,
+            bot.rest,
+            _my_id(bot),
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            user_id=interaction.user.id,
+            message_id=parse_message_id(interaction.custom_id.removeprefix(MODAL_PREFIX)),
+            correction=values.get(CORRECTION_INPUT, ""),
+        )
+    except UserError as refusal:
+        answer = str(refusal)
+    await interaction.create_initial_response(
+        hikari.ResponseType.MESSAGE_CREATE, answer, flags=hikari.MessageFlag.EPHEMERAL
+    )
+
+
+@loader.command
+class GiveFeedback(
+    lightbulb.SlashCommand,
+    name="feedback",
+    description="Tell the bot's keepers what you think",
+    hooks=[per_user_cooldown(60, 3)],
+):
+    text = lightbulb.string("text", "Your feedback", max_length=2000)
+
+    @lightbulb.invoke
+    async def invoke(
+        self, ctx: lightbulb.Context, conversation: ConversationService = lightbulb.di.INJECTED
+    ) -> None:
+        await conversation.feedback(
+            guild_id=ctx.guild_id, channel_id=ctx.channel_id, author_id=ctx.user.id, text=self.text
+        )
+        await ctx.respond("Thank you for the feedback! It has been saved.", ephemeral=True)

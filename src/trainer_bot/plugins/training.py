@@ -1,0 +1,198 @@
+"""`/train`, `/test` and `/jobs`: teach the guild's model and see how well it does."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import hikari
+import lightbulb
+
+from trainer_bot import reports
+from trainer_bot.catalog import UploadedFile
+from trainer_bot.config import Settings
+from trainer_bot.errors import UserError
+from trainer_bot.evaluation import TestService
+from trainer_bot.jobs import JobUpdate
+from trainer_bot.plugins._shared import (
+    MANAGE_GUILD,
+    NEEDS_MANAGE_GUILD,
+    per_user_cooldown,
+    require_guild,
+    workspace_paths,
+)
+from trainer_bot.storage import JobStatus
+from trainer_bot.training import TrainingRequest, TrainingService
+
+loader = lightbulb.Loader()
+_LOGGER = logging.getLogger(__name__)
+
+
+async def download(attachment: hikari.Attachment | None, limit: int) -> UploadedFile | None:
+    """Read an attachment, refusing what is too large before downloading it."""
+    if attachment is None:
+        return None
+    if attachment.size > limit:
+        raise UserError(
+            f"`{attachment.filename}` is {attachment.size / 1024 / 1024:.1f} MB; the limit is {limit / 1024 / 1024:g} MB."
+        )
+    try:
+        return UploadedFile(attachment.filename, await attachment.read())
+    except hikari.HikariError as exc:
+        _LOGGER.warning("could not download attachment %s: %s", attachment.filename, exc)
+        raise UserError(f"I could not download `{attachment.filename}`; please attach it again.") from None
+
+
+class JobMessage:
+    """Keeps the member's /train reply in step with the job; the channel hears when a model goes live."""
+
+    def __init__(self, ctx: lightbulb.Context, response_id: hikari.Snowflakeish) -> None:
+        self._ctx = ctx
+        self._response_id = response_id
+        self._editable = True
+        self._progressed = False
+        # Edits must land in the order the job produced them.
+        self._lock = asyncio.Lock()
+
+    async def show(self, text: str) -> None:
+        async with self._lock:
+            await self._edit(text)
+
+    async def show_queued(self, job_id: int, job: reports.JobView) -> None:
+        """The job's first state, unless its own updates already overtook this call."""
+        async with self._lock:
+            if not self._progressed:
+                await self._edit(reports.job_text(job_id, job))
+
+    async def __call__(self, update: JobUpdate) -> None:
+        async with self._lock:
+            self._progressed = True
+            await self._edit(reports.job_text(update.job_id, update))
+        if update.status is JobStatus.SUCCEEDED:
+            await self._announce(update)
+
+    async def _edit(self, text: str) -> None:
+        if not self._editable:
+            return
+        try:
+            await self._ctx.edit_response(self._response_id, text)
+        except (hikari.NotFoundError, hikari.UnauthorizedError, hikari.ForbiddenError):
+            self._editable = False  # the interaction token expired (15 min) or the message was dismissed
+
+    async def _announce(self, update: JobUpdate) -> None:
+        metrics = update.metrics or {}
+        accuracy = metrics.get("accuracy")
+        score = f" (held-out accuracy {accuracy:.1%})" if accuracy is not None else ""
+        try:
+            await self._ctx.client.rest.create_message(
+                self._ctx.channel_id,
+                f"🧠 New model `{update.model_version}` is live, trained by {self._ctx.user.mention}{score}.",
+            )
+        except hikari.HikariError as exc:
+            _LOGGER.warning("could not announce model %s: %s", update.model_version, exc)
+
+
+@loader.command
+class Train(
+    lightbulb.SlashCommand,
+    name="train",
+    description="Train the server's model on new examples and everything selected before",
+    default_member_permissions=MANAGE_GUILD,
+    hooks=[NEEDS_MANAGE_GUILD, per_user_cooldown(60, 3)],
+):
+    data = lightbulb.string("data", "Examples typed here, one per line", default=None)
+    data_dir = lightbulb.string(
+        "data_dir", "A workspace folder with data files", default=None, autocomplete=workspace_paths("dir")
+    )
+    positive = lightbulb.boolean(
+        "positive", "Label for examples without one: positive (default) or negative", default=True
+    )
+    attachment = lightbulb.attachment("attachment", "A CSV, JSON, JSONL or TXT file", default=None)
+
+    @lightbulb.invoke
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        training: TrainingService = lightbulb.di.INJECTED,
+        settings: Settings = lightbulb.di.INJECTED,
+    ) -> None:
+        await ctx.defer(ephemeral=True)
+        limit = min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes)
+        request = TrainingRequest(
+            guild_id=require_guild(ctx),
+            user_id=ctx.user.id,
+            channel_id=ctx.channel_id,
+            inline=self.data,
+            data_dir=self.data_dir,
+            upload=await download(self.attachment, limit),
+            positive=self.positive,
+        )
+        # Answer first so the job's updates always have a message to edit.
+        message = JobMessage(ctx, await ctx.respond("Preparing the training data…"))
+        try:
+            job = await training.start(request, on_update=message)
+        except UserError as refusal:
+            await message.show(str(refusal))
+            return
+        await message.show_queued(job.id, job)
+
+
+@loader.command
+class Test(
+    lightbulb.SlashCommand,
+    name="test",
+    description="Test the server's model on examples (JSON) and see its accuracy",
+    hooks=[per_user_cooldown(30, 3)],
+):
+    test_data = lightbulb.string(
+        "test_data", 'JSON: ["text", ...] or [{"text": "...", "label": "..."}]', default=None
+    )
+    file = lightbulb.attachment("file", "A JSON file with more test examples", default=None)
+
+    @lightbulb.invoke
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        tests: TestService = lightbulb.di.INJECTED,
+        settings: Settings = lightbulb.di.INJECTED,
+    ) -> None:
+        await ctx.defer(ephemeral=True)
+        limit = min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes)
+        items = await tests.items_from(self.test_data, await download(self.file, limit))
+        outcome = await tests.run(require_guild(ctx), ctx.user.id, items)
+        text, predictions_csv = reports.evaluation_message(outcome.model_version, outcome.result)
+        if predictions_csv is None:
+            await ctx.respond(text)
+        else:
+            await ctx.respond(text, attachment=hikari.Bytes(predictions_csv, "predictions.csv"))
+
+
+@loader.command
+class Jobs(
+    lightbulb.SlashCommand,
+    name="jobs",
+    description="Recent training jobs, or one job in detail",
+    default_member_permissions=MANAGE_GUILD,
+    hooks=[NEEDS_MANAGE_GUILD],
+):
+    job_id = lightbulb.integer("job_id", "A job number from /train", default=None, min_value=1)
+
+    @lightbulb.invoke
+    async def invoke(self, ctx: lightbulb.Context, training: TrainingService = lightbulb.di.INJECTED) -> None:
+        guild_id = require_guild(ctx)
+        if self.job_id is not None:
+            job = await training.job(guild_id, self.job_id)
+            if job is None:
+                raise UserError(f"There is no training job #{self.job_id} in this server.")
+            await ctx.respond(reports.job_text(job.id, job), ephemeral=True)
+            return
+        jobs = await training.recent_jobs(guild_id)
+        if not jobs:
+            await ctx.respond("No training jobs yet: start one with /train.", ephemeral=True)
+            return
+        lines = [
+            f"**#{job.id}** {job.status.value} {reports.progress_bar(job.progress, 8)}"
+            f"{f' → `{job.model_version}`' if job.model_version else ''} · <t:{int(job.created_at.timestamp())}:R>"
+            for job in jobs
+        ]
+        await ctx.respond("\n".join(lines), ephemeral=True)

@@ -1,0 +1,117 @@
+"""What training and testing look like in a Discord message (plain text and Markdown, no hikari)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Protocol
+
+from trainer_bot.ml import EvaluationResult, format_confusion
+from trainer_bot.storage import JobStatus
+from trainer_bot.text import DISCORD_MESSAGE_LIMIT
+
+SHOWN_PREDICTIONS = 15
+
+
+class JobView(Protocol):
+    """What both a live JobUpdate and a stored TrainingJob carry."""
+
+    @property
+    def status(self) -> JobStatus: ...
+    @property
+    def progress(self) -> float: ...
+    @property
+    def stage(self) -> str: ...
+    @property
+    def metrics(self) -> dict[str, Any] | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def model_version(self) -> str | None: ...
+
+
+def progress_bar(fraction: float, width: int = 12) -> str:
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "▰" * filled + "▱" * (width - filled) + f" {fraction:.0%}"
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def training_summary(metrics: dict[str, Any]) -> str:
+    lines = [
+        f"Trained on {metrics.get('examples', 0)} examples and {metrics.get('pairs', 0)} prompt/response pairs "
+        f"in {metrics.get('seconds', 0):.1f} s.",
+    ]
+    if metrics.get("accuracy") is not None:
+        lines.append(
+            f"Held-out accuracy **{_percent(metrics['accuracy'])}**, macro-F1 **{_percent(metrics['macro_f1'])}** "
+            f"({metrics.get('test_size', 0)} held-out examples)."
+        )
+        for label, scores in sorted(metrics.get("per_label", {}).items()):
+            lines.append(
+                f"• `{label}`: precision {_percent(scores['precision'])}, recall {_percent(scores['recall'])}, "
+                f"F1 {_percent(scores['f1'])} (n={scores['support']:.0f})"
+            )
+    lines.extend(f"_{note}_" for note in metrics.get("notes", []))
+    return "\n".join(lines)
+
+
+def job_text(job_id: int, job: JobView) -> str:
+    head = f"Training job **#{job_id}**"
+    if job.status is JobStatus.QUEUED:
+        return f"{head}: queued, waiting for its turn.\n{progress_bar(0)}"
+    if job.status is JobStatus.RUNNING:
+        return f"{head}: {job.stage}…\n{progress_bar(job.progress)}"
+    if job.status is JobStatus.SUCCEEDED:
+        summary = training_summary(job.metrics or {})
+        return f"{head} finished: model `{job.model_version}` is now active.\n{summary}"
+    if job.status is JobStatus.CANCELLED:
+        return f"{head} was cancelled."
+    return f"{head} failed: {job.error or 'unknown error'}\nThe previous model stays active."
+
+
+def evaluation_text(version: str, result: EvaluationResult, *, shown: int = SHOWN_PREDICTIONS) -> str:
+    """Scores, the confusion matrix and the first `shown` predictions."""
+    lines = [f"Model `{version}` on {len(result.items)} examples."]
+    if result.accuracy is not None:
+        lines.append(f"Accuracy **{_percent(result.accuracy)}**, macro-F1 **{_percent(result.macro_f1)}**.")
+        for label, scores in sorted(result.per_label.items()):
+            lines.append(
+                f"• `{label}`: precision {_percent(scores['precision'])}, recall {_percent(scores['recall'])}, "
+                f"F1 {_percent(scores['f1'])}"
+            )
+        lines.append("Confusion matrix (rows: expected, columns: predicted):")
+        lines.append(f"```\n{format_confusion(result.confusion, result.confusion_labels)}\n```")
+        if result.misclassified:
+            lines.append(f"{len(result.misclassified)} misclassified examples were recorded for review.")
+    for item in result.items[:shown]:
+        mark = (
+            "" if item.correct is None else (" ✅" if item.correct else f" ❌ (expected `{item.expected}`)")
+        )
+        lines.append(f"• {item.text[:80]!r} → `{item.predicted}` {item.confidence:.0%}{mark}")
+    return "\n".join(lines)
+
+
+def evaluation_message(version: str, result: EvaluationResult) -> tuple[str, bytes | None]:
+    """The reply to /test: everything in one message when it fits, else a summary and a CSV of all items."""
+    full = evaluation_text(version, result)
+    if len(result.items) <= SHOWN_PREDICTIONS and len(full) <= DISCORD_MESSAGE_LIMIT:
+        return full, None
+    summary = evaluation_text(version, result, shown=0) + "\nAll predictions are in the attached CSV."
+    if len(summary) > DISCORD_MESSAGE_LIMIT:
+        summary = (
+            f"Model `{version}` on {len(result.items)} examples: the full report is in the attached CSV."
+        )
+    return summary, evaluation_csv(result)
+
+
+def evaluation_csv(result: EvaluationResult) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["text", "predicted", "confidence", "expected", "correct"])
+    for item in result.items:
+        correct = "" if item.correct is None else str(item.correct).lower()
+        writer.writerow([item.text, item.predicted, f"{item.confidence:.4f}", item.expected or "", correct])
+    return buffer.getvalue().encode("utf-8")

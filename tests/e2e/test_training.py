@@ -1,0 +1,179 @@
+"""Training and testing through the emulator: /train with an upload, progress, metrics, /test, /jobs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+
+from trainer_bot.app import TrainerBot
+from trainer_bot.sandbox import DiscordEmulator, Upload
+from trainer_bot.sandbox.state import Interaction, Member, Message
+
+POSITIVE = ["great", "lovely", "wonderful", "friendly", "delicious", "excellent", "perfect", "amazing"]
+NEGATIVE = ["awful", "rude", "terrible", "cold", "slow", "dirty", "horrible", "disgusting"]
+THINGS = ["service", "food", "staff", "room", "coffee", "music", "waiter", "soup"]
+
+
+def reviews(count: int, seed: int = 1) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    rows = []
+    for n in range(count):
+        label, words = ("positive", POSITIVE) if n % 2 else ("negative", NEGATIVE)
+        rows.append((f"the {rng.choice(THINGS)} was {rng.choice(words)} and {rng.choice(words)}", label))
+    return rows
+
+
+def as_csv(rows: list[tuple[str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["text", "label"])
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
+
+
+async def finished(emulator: DiscordEmulator, interaction: Interaction) -> Message:
+    reply = await emulator.response(interaction)
+    return await emulator.wait_for(
+        lambda: reply if ("finished" in reply.content or "failed" in reply.content) else None,
+        60,
+        "the training job to end",
+    )
+
+
+async def settled(emulator: DiscordEmulator, interaction: Interaction, *, past: str) -> Message:
+    """The reply once the bot has edited it beyond its placeholder text."""
+    reply = await emulator.response(interaction)
+    return await emulator.wait_for(
+        lambda: reply if past not in reply.content else None, 10, "the edited reply"
+    )
+
+
+async def train_on_reviews(emulator: DiscordEmulator, member: Member) -> Message:
+    upload = Upload("reviews.csv", as_csv(reviews(120)), "text/csv")
+    return await finished(emulator, await emulator.slash(member, "train", {"attachment": upload}))
+
+
+async def test_train_from_an_upload_reports_progress_and_metrics(
+    emulator: DiscordEmulator, bot: TrainerBot, alice: Member
+) -> None:
+    options = emulator.command("train")["options"]
+    assert [(o["name"], o["type"], o.get("required", False)) for o in options] == [
+        ("data", 3, False),
+        ("data_dir", 3, False),
+        ("positive", 5, False),
+        ("attachment", 11, False),
+    ]
+    assert emulator.command("train")["default_member_permissions"] == "32"
+
+    reply = await train_on_reviews(emulator, alice)
+    assert reply.ephemeral
+    assert reply.content.startswith("Training job **#1** finished: model `v0001-")
+    assert (
+        "Held-out accuracy" in reply.content and "macro-F1" in reply.content and "`negative`" in reply.content
+    )
+    accuracy = float(reply.content.split("Held-out accuracy **")[1].split("%")[0])
+    assert accuracy >= 90
+    # The job id was shown before it ended, with a progress bar.
+    assert any("Training job **#1**" in edit and "▱" in edit for edit in reply.edits)
+
+    announcement = await emulator.wait_for(
+        lambda: next(
+            (m for m in emulator.bot_messages(emulator.text_channel) if "is live" in m.content), None
+        ),
+        5,
+        "the public announcement",
+    )
+    assert not announcement.ephemeral and f"<@{alice.id}>" in announcement.content
+
+
+async def test_test_scores_labelled_examples_and_predicts_unlabelled_ones(
+    emulator: DiscordEmulator, bot: TrainerBot, alice: Member, bob: Member
+) -> None:
+    before = await emulator.response(await emulator.slash(bob, "test", {"test_data": '["great food"]'}))
+    assert before.ephemeral and "no trained model yet" in before.content
+
+    await train_on_reviews(emulator, alice)
+    labelled = [{"text": t, "label": label} for t, label in reviews(10, seed=7)]
+    labelled.append({"text": "the soup was lovely", "label": "negative"})  # deliberately mislabelled
+    scored = await emulator.response(await emulator.slash(bob, "test", {"test_data": json.dumps(labelled)}))
+    assert "Accuracy **" in scored.content and "Confusion matrix" in scored.content
+    assert "1 misclassified examples were recorded" in scored.content
+    assert "❌ (expected `negative`)" in scored.content
+
+    plain = await emulator.response(
+        await emulator.slash(bob, "test", {"test_data": '["the staff was rude"]'})
+    )
+    assert "→ `negative`" in plain.content and "Accuracy" not in plain.content
+
+
+async def test_large_test_sets_come_back_as_a_csv(
+    emulator: DiscordEmulator, bot: TrainerBot, alice: Member
+) -> None:
+    await train_on_reviews(emulator, alice)
+    items = [{"text": t, "label": label} for t, label in reviews(60, seed=3)]
+    upload = Upload("test.json", json.dumps(items).encode(), "application/json")
+    reply = await emulator.response(await emulator.slash(alice, "test", {"file": upload}))
+    assert "attached CSV" in reply.content
+    rows = list(csv.DictReader(io.StringIO(reply.attachments[0].data.decode())))
+    assert len(rows) == 60 and rows[0].keys() == {"text", "predicted", "confidence", "expected", "correct"}
+
+
+async def test_bad_test_data_is_refused_plainly(
+    emulator: DiscordEmulator, bot: TrainerBot, bob: Member
+) -> None:
+    reply = await emulator.response(await emulator.slash(bob, "test", {"test_data": '["unclosed"'}))
+    assert reply.ephemeral and "not valid JSON" in reply.content
+    mixed = await emulator.response(
+        await emulator.slash(bob, "test", {"test_data": '[{"text": "a", "label": "x"}, "b"]'})
+    )
+    assert "Either every test example has a `label` or none has" in mixed.content
+
+
+async def test_a_malformed_upload_is_refused_whole_and_nothing_is_stored(
+    emulator: DiscordEmulator, bot: TrainerBot, alice: Member
+) -> None:
+    broken = b"text,label\ngood one,positive\n,negative\nfine,positive\n"
+    interaction = await emulator.slash(
+        alice, "train", {"attachment": Upload("broken.csv", broken, "text/csv")}
+    )
+    reply = await settled(emulator, interaction, past="Preparing")
+    assert reply.ephemeral and "line 3" in reply.content and "broken.csv" in reply.content
+    jobs = await emulator.response(await emulator.slash(alice, "jobs"))
+    assert "No training jobs yet" in jobs.content
+
+
+async def test_single_label_training_fails_clearly_and_keeps_the_previous_model(
+    emulator: DiscordEmulator, bot: TrainerBot, alice: Member
+) -> None:
+    await train_on_reviews(emulator, alice)
+    reply = await finished(
+        emulator, await emulator.slash(alice, "train", {"data": "only happy words\nmore happy words"})
+    )
+    # Inline data joins the selected pool, so this run still has both labels and succeeds.
+    assert "finished" in reply.content and "`v0002-" in reply.content
+
+    listing = await emulator.response(await emulator.slash(alice, "jobs"))
+    assert "**#2** succeeded" in listing.content and "**#1** succeeded" in listing.content
+    detail = await emulator.response(await emulator.slash(alice, "jobs", {"job_id": 1}))
+    assert "Training job **#1** finished" in detail.content
+    unknown = await emulator.response(await emulator.slash(alice, "jobs", {"job_id": 99}))
+    assert unknown.ephemeral and "no training job #99" in unknown.content
+
+
+async def test_training_with_one_label_only_fails_with_a_clear_reason(
+    emulator: DiscordEmulator, bot: TrainerBot, alice: Member
+) -> None:
+    reply = await finished(
+        emulator, await emulator.slash(alice, "train", {"data": "nice\nvery nice\nsuper nice"})
+    )
+    assert "failed" in reply.content and "two labels" in reply.content
+    assert "previous model stays active" in reply.content
+
+
+async def test_members_without_manage_server_cannot_train(
+    emulator: DiscordEmulator, bot: TrainerBot, bob: Member
+) -> None:
+    reply = await emulator.response(await emulator.slash(bob, "train", {"data": "hello"}))
+    assert reply.ephemeral and "Manage Server permission" in reply.content
