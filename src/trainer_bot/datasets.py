@@ -32,6 +32,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from trainer_bot.errors import UserError
+from trainer_bot.text import human_size
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -600,13 +601,4 @@ def _json_type(value: object) -> str:
 
 
 def _too_big(size: int, limit: int, what: str) -> str:
-    return f"{what} is {_human_size(size)}, over the {_human_size(limit)} limit"
-
-
-def _human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
+    return f"{what} is {human_size(size)}, over the {human_size(limit)} limit"

@@ -10,6 +10,7 @@ from trainer_bot.catalog import DatasetCatalog
 from trainer_bot.datasets import label_from_positive
 from trainer_bot.errors import UserError
 from trainer_bot.storage import Dataset, DatasetSource
+from trainer_bot.text import human_size
 from trainer_bot.workspace import ArchiveResult, PathKind, Workspaces
 
 
@@ -21,15 +22,6 @@ class FileTooLarge(UserError):
 class SelectedDataset:
     dataset: Dataset
     snapshot: ArchiveResult
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 class FileService:

@@ -36,3 +36,13 @@ def _cut_long_line(line: str, limit: int) -> list[str]:
         line = line[cut:].lstrip(" ")
     pieces.append(line)
     return pieces
+
+
+def human_size(size: int) -> str:
+    """A byte count as members read it: 512 bytes, 4.0 KB, 25.0 MB."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"

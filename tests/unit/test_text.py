@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trainer_bot.text import split_message
+from trainer_bot.text import human_size, split_message
 
 
 def test_short_text_is_one_message() -> None:
@@ -32,3 +32,13 @@ def test_no_chunk_exceeds_the_limit_and_no_word_is_lost(text: str, limit: int) -
     chunks = split_message(text, limit)
     assert all(0 < len(chunk) <= limit for chunk in chunks)
     assert "".join("".join(chunks).split()) == "".join("".join(text.splitlines()).split())
+
+
+def test_human_size() -> None:
+    assert [human_size(n) for n in (0, 1023, 4096, 25 * 1024**2, 3 * 1024**3)] == [
+        "0 bytes",
+        "1023 bytes",
+        "4.0 KB",
+        "25.0 MB",
+        "3.0 GB",
+    ]

@@ -113,6 +113,17 @@ chat = lightbulb.Group(
 )
 
 
+async def _switch_chat(ctx: lightbulb.Context, conversation: ConversationService, *, enabled: bool) -> None:
+    changed = await conversation.set_chat(require_guild(ctx), ctx.channel_id, ctx.user.id, enabled=enabled)
+    if enabled:
+        state = (
+            "I'll answer every message in this channel now." if changed else "I already chat in this channel."
+        )
+    else:
+        state = "I'll only answer mentions and replies here now." if changed else "I wasn't chatting here."
+    await ctx.respond(state, ephemeral=True)
+
+
 @chat.register
 class ChatEnable(
     lightbulb.SlashCommand,
@@ -124,11 +135,7 @@ class ChatEnable(
     async def invoke(
         self, ctx: lightbulb.Context, conversation: ConversationService = lightbulb.di.INJECTED
     ) -> None:
-        changed = await conversation.set_chat(require_guild(ctx), ctx.channel_id, ctx.user.id, enabled=True)
-        state = (
-            "I'll answer every message in this channel now." if changed else "I already chat in this channel."
-        )
-        await ctx.respond(state, ephemeral=True)
+        await _switch_chat(ctx, conversation, enabled=True)
 
 
 @chat.register
@@ -142,13 +149,7 @@ class ChatDisable(
     async def invoke(
         self, ctx: lightbulb.Context, conversation: ConversationService = lightbulb.di.INJECTED
     ) -> None:
-        changed = await conversation.set_chat(require_guild(ctx), ctx.channel_id, ctx.user.id, enabled=False)
-        state = (
-            "I'll only answer mentions and replies here now."
-            if changed
-            else "I wasn't chatting in this channel."
-        )
-        await ctx.respond(state, ephemeral=True)
+        await _switch_chat(ctx, conversation, enabled=False)
 
 
 loader.command(chat)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hikari
 import lightbulb
 
-from trainer_bot.files import FileService, human_size
+from trainer_bot.files import FileService
 from trainer_bot.plugins._shared import (
     MANAGE_GUILD,
     NEEDS_MANAGE_GUILD,
@@ -13,6 +13,7 @@ from trainer_bot.plugins._shared import (
     require_guild,
     workspace_paths,
 )
+from trainer_bot.text import human_size
 
 loader = lightbulb.Loader()
 

@@ -22,6 +22,7 @@ from trainer_bot.plugins._shared import (
     workspace_paths,
 )
 from trainer_bot.storage import JobStatus
+from trainer_bot.text import human_size
 from trainer_bot.training import TrainingRequest, TrainingService
 
 loader = lightbulb.Loader()
@@ -34,7 +35,7 @@ async def download(attachment: hikari.Attachment | None, limit: int) -> Uploaded
         return None
     if attachment.size > limit:
         raise UserError(
-            f"`{attachment.filename}` is {attachment.size / 1024 / 1024:.1f} MB; the limit is {limit / 1024 / 1024:g} MB."
+            f"`{attachment.filename}` is {human_size(attachment.size)}; the limit is {human_size(limit)}."
         )
     try:
         return UploadedFile(attachment.filename, await attachment.read())
