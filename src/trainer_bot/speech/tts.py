@@ -1,0 +1,52 @@
+"""Text to speech: the one module the bot imports for synthesis.
+
+A `Synthesizer` cleans the text once and asks its engines in order, so a dead online service falls back
+to an offline voice instead of failing the member's request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from trainer_bot.speech.errors import SpeechError
+from trainer_bot.speech.speakable import clean_for_speech
+from trainer_bot.speech.synthesis import SpeechAudio, SpeechEngine, SynthesisFailed
+from trainer_bot.speech.tts_edge import EdgeTTSEngine
+from trainer_bot.speech.tts_espeak import EspeakEngine
+
+__all__ = [
+    "EdgeTTSEngine",
+    "EspeakEngine",
+    "SpeechAudio",
+    "SpeechEngine",
+    "SpeechError",
+    "SynthesisFailed",
+    "Synthesizer",
+    "clean_for_speech",
+]
+
+log = logging.getLogger("trainer_bot.speech")
+
+
+class Synthesizer:
+    def __init__(self, engines: Sequence[SpeechEngine], *, max_chars: int = 600) -> None:
+        if not engines:
+            raise ValueError("a synthesizer needs at least one engine")
+        self._engines = tuple(engines)
+        self._max_chars = max_chars
+
+    async def synthesize(self, text: str, *, voice: str | None = None) -> SpeechAudio:
+        """`voice`: an edge-tts voice name (e.g. a guild's choice); engines that cannot use it ignore it."""
+        speakable = clean_for_speech(text, self._max_chars)
+        if not speakable:
+            raise SpeechError("There is nothing to read aloud in that message.")
+        for engine in self._engines:
+            try:
+                return await engine.synthesize(speakable, voice=voice)
+            except SynthesisFailed as exc:
+                log.warning("speech engine %s failed, trying the next: %s", engine.name, exc)
+            except Exception:
+                # A bug in one engine should cost quality, not the answer.
+                log.exception("speech engine %s crashed, trying the next", engine.name)
+        raise SpeechError("Speech synthesis is not available right now, try again later.")
