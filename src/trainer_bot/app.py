@@ -6,11 +6,13 @@ Nothing else constructs services; commands receive them through lightbulb's depe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import pkgutil
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import hikari
 import lightbulb
@@ -23,12 +25,24 @@ from trainer_bot.conversation import ConversationService
 from trainer_bot.datasets import DatasetLimits
 from trainer_bot.evaluation import TestService
 from trainer_bot.files import FileService
+from trainer_bot.gateway_voice import HikariVoiceGateway
 from trainer_bot.instructions import InstructionSource
 from trainer_bot.jobs import JobRunner
+from trainer_bot.preferences import GuildPreferences
+from trainer_bot.speech.audio_server import AudioServer
+from trainer_bot.speech.listening import Listening
+from trainer_bot.speech.speaking import Speaking
+from trainer_bot.speech.stt import build_transcriber
+from trainer_bot.speech.synthesis import SpeechEngine
+from trainer_bot.speech.tts import Synthesizer
+from trainer_bot.speech.tts_edge import EdgeTTSEngine
+from trainer_bot.speech.tts_espeak import EspeakEngine
+from trainer_bot.speech.voice import VoiceService
 from trainer_bot.storage import (
     ConversationRepository,
     Database,
     DatasetRepository,
+    GuildSettingsRepository,
     JobRepository,
     ModelVersionRepository,
     TestRunRepository,
@@ -36,6 +50,9 @@ from trainer_bot.storage import (
 )
 from trainer_bot.training import TrainingService
 from trainer_bot.workspace import Workspaces
+
+if TYPE_CHECKING:
+    import linkd
 
 _LOGGER = logging.getLogger("trainer_bot")
 
@@ -46,6 +63,14 @@ INTENTS = (
     | hikari.Intents.DM_MESSAGES
     | hikari.Intents.MESSAGE_CONTENT
 )
+
+
+def build_synthesizer(settings: Settings) -> Synthesizer:
+    engines: dict[str, Callable[[], SpeechEngine]] = {
+        "edge": lambda: EdgeTTSEngine(voice=settings.tts_voice),
+        "espeak": EspeakEngine,
+    }
+    return Synthesizer([engines[name]() for name in settings.tts_engines], max_chars=settings.tts_max_chars)
 
 
 class StartupError(Exception):
@@ -78,47 +103,91 @@ class TrainerBot:
         )
         self.client.error_handler(pipeline.handle_command_error)
         self._extensions = [*plugin_modules(), *extra_extensions]
-        self.database: Database | None = None
-        self.job_runner: JobRunner | None = None
+        self._resources = contextlib.AsyncExitStack()
+        # Closed while the gateway is still up: leaving voice channels goes through it.
+        self._gateway_users = contextlib.AsyncExitStack()
         self.bot.subscribe(hikari.StartingEvent, self._on_starting)
         self.bot.subscribe(hikari.StoppingEvent, self._on_stopping)
         self.bot.subscribe(hikari.ShardReadyEvent, self._on_ready)
 
     # -- services ---------------------------------------------------------------------------------------
     async def _open_services(self) -> None:
+        """Build every service; each one that holds resources is closed by `stop`, in reverse order."""
         settings = self.settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.database = Database.from_url(settings.database_url or default_url(settings.data_dir))
-        await self.database.migrate()
-        workspaces = Workspaces(settings.data_dir)
-        limits = DatasetLimits(max_file_bytes=settings.max_upload_bytes)
-        catalog = DatasetCatalog(DatasetRepository(self.database), workspaces, limits)
-        jobs = JobRepository(self.database)
-        self.job_runner = JobRunner(jobs, max_concurrent=settings.training_workers)
-        await self.job_runner.start()
-        models = ActiveModels(
-            workspaces, ModelVersionRepository(self.database), signing_key(settings.data_dir)
-        )
-
         registry = self.client.di.registry_for(lightbulb.di.Contexts.DEFAULT)
         registry.register_value(Settings, settings)
         registry.register_value(InstructionSource, InstructionSource(settings.instruction_file))
-        registry.register_value(DatasetCatalog, catalog)
-        registry.register_value(FileService, FileService(workspaces, catalog))
-        conversation = ConversationService(ConversationRepository(self.database), models)
+
+        database = Database.from_url(settings.database_url or default_url(settings.data_dir))
+        self._resources.push_async_callback(database.close)
+        await database.migrate()
+        workspaces = Workspaces(settings.data_dir)
+        models = ActiveModels(workspaces, ModelVersionRepository(database), signing_key(settings.data_dir))
+        conversation = ConversationService(ConversationRepository(database), models)
         registry.register_value(ConversationService, conversation)
-        registry.register_value(
-            TrainingService, TrainingService(catalog, self.job_runner, jobs, models, conversation)
+        await self._open_training(registry, database, workspaces, models, conversation)
+        preferences = GuildPreferences(
+            GuildSettingsRepository(database),
+            languages=settings.stt_languages,
+            default_voice=settings.tts_voice,
         )
-        registry.register_value(TestService, TestService(models, TestRunRepository(self.database), catalog))
+        registry.register_value(GuildPreferences, preferences)
+        await self._open_speech(registry, preferences)
+
+    async def _open_training(
+        self,
+        registry: linkd.Registry,
+        database: Database,
+        workspaces: Workspaces,
+        models: ActiveModels,
+        conversation: ConversationService,
+    ) -> None:
+        limits = DatasetLimits(max_file_bytes=self.settings.max_upload_bytes)
+        catalog = DatasetCatalog(DatasetRepository(database), workspaces, limits)
+        jobs = JobRepository(database)
+        runner = JobRunner(jobs, max_concurrent=self.settings.training_workers)
+        await runner.start()
+        self._resources.push_async_callback(runner.close)
+        registry.register_value(FileService, FileService(workspaces, catalog))
+        registry.register_value(TrainingService, TrainingService(catalog, runner, jobs, models, conversation))
+        registry.register_value(TestService, TestService(models, TestRunRepository(database), catalog))
+
+    async def _open_speech(self, registry: linkd.Registry, preferences: GuildPreferences) -> None:
+        settings = self.settings
+        transcriber = build_transcriber(
+            settings.stt_url,
+            settings.stt_model,
+            api_key=settings.stt_api_key.get_secret_value() if settings.stt_api_key else None,
+            languages=settings.stt_languages,
+            cpu_threads=settings.stt_threads,
+            max_bytes=int(settings.stt_max_mb * 1024 * 1024),
+            max_seconds=settings.stt_max_seconds,
+            cache_dir=settings.data_dir / "whisper",
+        )
+        listening = Listening(transcriber, preferences, max_bytes=int(settings.stt_max_mb * 1024 * 1024))
+        self._resources.push_async_callback(listening.close)
+        registry.register_value(Listening, listening)
+
+        audio = AudioServer(settings.audio_host, settings.audio_port, settings.audio_public_url)
+        await audio.start()
+        self._resources.push_async_callback(audio.stop)
+        voice = VoiceService(
+            HikariVoiceGateway(self.bot),
+            audio,
+            host=settings.lavalink_host,
+            port=settings.lavalink_port,
+            password=settings.lavalink_password.get_secret_value(),
+            user_id=settings.bot_user_id(),
+            idle_timeout=settings.voice_idle_seconds,
+        )
+        await voice.start()
+        self._gateway_users.push_async_callback(voice.close)
+        registry.register_value(VoiceService, voice)
+        registry.register_value(Speaking, Speaking(build_synthesizer(settings), voice, preferences))
 
     async def _close_services(self) -> None:
-        if self.job_runner is not None:
-            await self.job_runner.close()
-            self.job_runner = None
-        if self.database is not None:
-            await self.database.close()
-            self.database = None
+        await self._resources.aclose()
 
     # -- extensions -------------------------------------------------------------------------------------
     async def _load_extensions(self) -> None:
@@ -141,6 +210,7 @@ class TrainerBot:
         await self.bot.start(check_for_updates=False)
 
     async def stop(self) -> None:
+        await self._gateway_users.aclose()
         if self.bot.is_alive:
             await self.bot.close()
         await self._close_services()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -31,15 +33,57 @@ def _run() -> int:
     return 0
 
 
+def _stt_server(host: str, port: int) -> int:
+    """The local Whisper worker behind an OpenAI-compatible API, for deployments that scale speech apart."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"trainer-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_level)
+
+    from trainer_bot.speech.stt import build_transcriber
+    from trainer_bot.speech.stt_server import serve_stt
+
+    max_bytes = int(settings.stt_max_mb * 1024 * 1024)
+    transcriber = build_transcriber(
+        None,  # this process is the server: always the local model
+        settings.stt_model,
+        languages=settings.stt_languages,
+        cpu_threads=settings.stt_threads,
+        max_bytes=max_bytes,
+        max_seconds=settings.stt_max_seconds,
+        cache_dir=settings.data_dir / "whisper",
+    )
+
+    async def serve() -> None:
+        task = asyncio.ensure_future(serve_stt(host, port, transcriber, max_bytes=max_bytes))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(serve())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="trainer-bot", description="A Discord bot that learns from its community."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="connect to Discord and serve commands")
+    stt = commands.add_parser(
+        "stt-server", help="serve speech recognition over an OpenAI-compatible HTTP API"
+    )
+    stt.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)")
+    stt.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run()
+    if args.command == "stt-server":
+        return _stt_server(args.host, args.port)
     parser.error(f"unknown command {args.command}")
     return EXIT_CONFIG
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from pathlib import Path
 from typing import Annotated, Literal
@@ -35,9 +36,33 @@ class Settings(BaseSettings):
     # "all": answer every message (the original behaviour; for small private servers).
     chat_mode: Literal["mention", "all"] = "mention"
 
-    @field_validator("dev_guilds", mode="before")
+    # Speech to text: a local faster-whisper model (a name, a directory, or "tiny.en-bundled" /
+    # "base-bundled" for weights shipped by registry packages), or any OpenAI-compatible server.
+    stt_model: str = "base"
+    stt_url: str | None = None
+    stt_api_key: SecretStr | None = None
+    stt_languages: Annotated[tuple[str, ...], NoDecode] = ("ru", "en")
+    stt_threads: int = Field(default=2, ge=1, le=64)
+    stt_max_mb: float = Field(default=20.0, gt=0, le=200)
+    stt_max_seconds: float = Field(default=300.0, gt=0, le=3600)
+    # Text to speech: edge-tts first, espeak-ng when it fails.
+    tts_voice: str = "ru-RU-SvetlanaNeural"
+    tts_max_chars: int = Field(default=600, ge=20, le=5000)
+    # Engines in the order they are tried; "edge" needs the internet, "espeak" works offline.
+    tts_engines: Annotated[tuple[Literal["edge", "espeak"], ...], NoDecode] = ("edge", "espeak")
+
+    # Voice channels: the Lavalink node, and the HTTP server it fetches generated speech from.
+    lavalink_host: str = "127.0.0.1"
+    lavalink_port: int = Field(default=2333, ge=1, le=65535)
+    lavalink_password: SecretStr = SecretStr("youshallnotpass")
+    audio_host: str = "127.0.0.1"
+    audio_port: int = Field(default=8080, ge=0, le=65535)
+    audio_public_url: str | None = None  # default: http://AUDIO_HOST:AUDIO_PORT
+    voice_idle_seconds: float = Field(default=300.0, gt=0)
+
+    @field_validator("dev_guilds", "stt_languages", "tts_engines", mode="before")
     @classmethod
-    def _split_guild_ids(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
@@ -49,9 +74,11 @@ class Settings(BaseSettings):
             raise ValueError("guild ids are positive numbers")
         return value
 
-    @field_validator("discord_api_url")
+    @field_validator("discord_api_url", "audio_public_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
@@ -61,9 +88,25 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("stt_languages")
+    @classmethod
+    def _language_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        codes = tuple(code.lower() for code in value)
+        if not codes or not all(code.isalpha() and 2 <= len(code) <= 3 for code in codes):
+            raise ValueError("give language codes such as ru,en")
+        return codes
+
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    def bot_user_id(self) -> int:
+        """Discord tokens start with the base64 of the bot's user id; voice needs it before READY."""
+        head = self.require_token().split(".", 1)[0]
+        try:
+            return int(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+        except ValueError:
+            raise ConfigError("DISCORD_TOKEN is invalid: it does not look like a bot token") from None
 
     def require_token(self) -> str:
         if self.discord_token is None or not self.discord_token.get_secret_value().strip():

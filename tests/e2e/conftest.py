@@ -12,9 +12,19 @@ from support.logguard import LogGuard
 from trainer_bot.app import TrainerBot
 from trainer_bot.config import Settings
 from trainer_bot.sandbox import DiscordEmulator
-from trainer_bot.sandbox.state import Member
+from trainer_bot.sandbox.lavalink import FakeLavalinkNode
+from trainer_bot.sandbox.state import Member, Message
 
 BotFactory = Callable[..., Awaitable[TrainerBot]]
+
+
+async def answer_to(emulator: DiscordEmulator, question: Message, timeout: float = 30) -> Message:
+    """The bot's reply to a member's message (the first message of the answer)."""
+    return await emulator.wait_for(
+        lambda: next((m for m in emulator.bot_messages() if m.referenced_message_id == question.id), None),
+        timeout,
+        f"an answer to {question.content[:40]!r}",
+    )
 
 
 @pytest.fixture
@@ -25,6 +35,17 @@ async def emulator() -> AsyncIterator[DiscordEmulator]:
         yield emulator
     finally:
         await emulator.stop()
+
+
+@pytest.fixture
+async def lavalink_node() -> AsyncIterator[FakeLavalinkNode]:
+    """A Lavalink node for every bot; audio "plays" 20x faster than real time."""
+    node = FakeLavalinkNode(time_scale=0.05)
+    await node.start()
+    try:
+        yield node
+    finally:
+        await node.stop()
 
 
 @pytest.fixture
@@ -45,13 +66,19 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings_for(emulator: DiscordEmulator, data_dir: Path) -> Callable[..., Settings]:
+def settings_for(
+    emulator: DiscordEmulator, data_dir: Path, lavalink_node: FakeLavalinkNode
+) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "discord_token": emulator.token,
             "discord_api_url": emulator.api_url,
             "dev_guilds": (emulator.guild.id,),
             "data_dir": data_dir,
+            "stt_model": "tiny.en-bundled",  # weights from a registry package: nothing is downloaded
+            "tts_engines": ("espeak",),  # edge-tts would go to the internet
+            "lavalink_port": lavalink_node.port,
+            "audio_port": 0,
         }
         return Settings(**(values | overrides))
 

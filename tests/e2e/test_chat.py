@@ -7,24 +7,16 @@ from pathlib import Path
 from trainer_bot.app import TrainerBot
 from trainer_bot.config import Settings
 from trainer_bot.sandbox import DiscordEmulator, Upload
-from trainer_bot.sandbox.state import Member, Message
+from trainer_bot.sandbox.state import Member
 from trainer_bot.storage import ConversationRepository, Database, default_url
 
-from .conftest import BotFactory
+from .conftest import BotFactory, answer_to
 
 PAIRS = b"""prompt,response
 what is the capital of france,Paris is the capital of France.
 how many legs does a spider have,A spider has eight legs.
 who wrote war and peace,Leo Tolstoy wrote War and Peace.
 """
-
-
-async def answer_to(emulator: DiscordEmulator, question: Message) -> Message:
-    return await emulator.wait_for(
-        lambda: next((m for m in emulator.bot_messages() if m.referenced_message_id == question.id), None),
-        10,
-        f"an answer to {question.content!r}",
-    )
 
 
 async def teach_pairs(emulator: DiscordEmulator, member: Member) -> None:

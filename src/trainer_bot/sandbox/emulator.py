@@ -86,6 +86,7 @@ class DiscordEmulator:
             ready_events=self._ready_events,
             on_voice_state=self._on_bot_voice_state,
             resume_url=lambda: self.gateway_url,
+            on_change=self.changes.notify,
             heartbeat_interval_ms=heartbeat_interval_ms,
         )
         self._runner: web.AppRunner | None = None
@@ -411,6 +412,8 @@ class DiscordEmulator:
             self.guild.voice_states.pop(member.id, None)
         else:
             self.guild.voice_states[member.id] = channel.id
+        if self.gateway.current is None:
+            return  # a bot that connects later sees it in GUILD_CREATE
         state = payloads.voice_state(
             self.guild, member.id, channel.id if channel else None, f"voice-{member.id}"
         )

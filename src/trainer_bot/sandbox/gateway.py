@@ -77,6 +77,7 @@ class Gateway:
         ready_events: Callable[[Session], list[tuple[str, dict[str, Any]]]],
         on_voice_state: Callable[[dict[str, Any]], Awaitable[None]],
         resume_url: Callable[[], str],
+        on_change: Callable[[], None] = lambda: None,
         heartbeat_interval_ms: int = 41_250,
     ) -> None:
         self._token = token
@@ -84,6 +85,8 @@ class Gateway:
         self._on_voice_state = on_voice_state
         self._resume_url = resume_url
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # Wakes whoever waits on the emulator's state: sessions starting, resuming and dropping.
+        self._on_change = on_change
         self.sessions: dict[str, Session] = {}
         self.current: Session | None = None
         self.connected = asyncio.Event()
@@ -108,6 +111,7 @@ class Gateway:
             if session is not None and session.connection is connection:
                 session.connection = None
                 self.connected.clear()
+                self._on_change()
         return ws
 
     async def _handle_op(
@@ -139,6 +143,7 @@ class Gateway:
         for name, event in self._ready_events(session):
             await session.dispatch(name, event)
         self.connected.set()
+        self._on_change()
         return session
 
     async def _resume(self, connection: Connection, data: dict[str, Any]) -> Session | None:
@@ -152,6 +157,7 @@ class Gateway:
         await session.dispatch("RESUMED", {})
         self.current = session
         self.connected.set()
+        self._on_change()
         return session
 
     async def dispatch(self, name: str, data: dict[str, Any]) -> None:

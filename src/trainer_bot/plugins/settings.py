@@ -1,0 +1,62 @@
+"""`/settings`: the guild's speech language and the voice the bot speaks with."""
+
+from __future__ import annotations
+
+import lightbulb
+
+from trainer_bot.plugins._shared import MANAGE_GUILD, NEEDS_MANAGE_GUILD, require_guild
+from trainer_bot.preferences import GuildPreferences
+
+loader = lightbulb.Loader()
+settings = lightbulb.Group(
+    "settings", "How the bot listens and speaks in this server", default_member_permissions=MANAGE_GUILD
+)
+
+
+@settings.register
+class Language(
+    lightbulb.SlashCommand,
+    name="language",
+    description="The language of voice messages here (empty: detect)",
+    hooks=[NEEDS_MANAGE_GUILD],
+):
+    language = lightbulb.string(
+        "language", "A language code such as ru or en; leave empty to detect", default=None
+    )
+
+    @lightbulb.invoke
+    async def invoke(
+        self, ctx: lightbulb.Context, preferences: GuildPreferences = lightbulb.di.INJECTED
+    ) -> None:
+        await preferences.set_language(require_guild(ctx), self.language)
+        if self.language:
+            await ctx.respond(
+                f"Voice messages here are now transcribed as `{self.language.lower()}`.", ephemeral=True
+            )
+        else:
+            detected = ", ".join(preferences.languages)
+            await ctx.respond(
+                f"I'll detect the language of voice messages among: {detected}.", ephemeral=True
+            )
+
+
+@settings.register
+class Voice(
+    lightbulb.SlashCommand,
+    name="voice",
+    description="The voice I speak with (empty: the default)",
+    hooks=[NEEDS_MANAGE_GUILD],
+):
+    voice = lightbulb.string(
+        "voice", "An edge-tts voice such as ru-RU-DmitryNeural or en-US-AriaNeural", default=None
+    )
+
+    @lightbulb.invoke
+    async def invoke(
+        self, ctx: lightbulb.Context, preferences: GuildPreferences = lightbulb.di.INJECTED
+    ) -> None:
+        await preferences.set_voice(require_guild(ctx), self.voice)
+        await ctx.respond(f"I'll speak with `{self.voice or preferences.default_voice}`.", ephemeral=True)
+
+
+loader.command(settings)
