@@ -28,16 +28,16 @@ import asyncio
 import io
 import json
 import re
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import wave
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from _report import peak_mb, table  # bench/ is on sys.path when a benchmark runs
 
 MODELS = ("tiny.en-bundled", "base-bundled")
 PATHS = ("LocalTranscriber", "faster-whisper")
@@ -75,7 +75,7 @@ def main() -> None:
             for clip in clips:
                 for path in PATHS:
                     rows.append(_run_in_subprocess(path, model, clip, runs, args.cache_dir))
-    print(_table(rows))
+    print(table(rows, COLUMNS))
 
 
 def _parse_args() -> argparse.Namespace:
@@ -168,7 +168,7 @@ def run_case(path: str, model: str, clip: Path, runs: int, cache_dir: str) -> di
         path=path,
         RTF=result["run s"] / result["audio s"],
         WER=_wer(reference, result.pop("text")),
-        **{"peak MB": _peak_mb()},
+        **{"peak MB": peak_mb()},
     )
     return result
 
@@ -253,33 +253,6 @@ def _wer(reference: str, heard: str) -> float:
 
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def _peak_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
-
-
-# Output
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    cells = [[_cell(row[column]) for column in COLUMNS] for row in rows]
-    widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(COLUMNS)]
-    lines = [_line(COLUMNS, widths), _line(["-" * width for width in widths], widths)]
-    lines.extend(_line(line, widths) for line in cells)
-    return "\n".join(lines)
-
-
-def _line(values: Sequence[str], widths: list[int]) -> str:
-    first = f"{values[0]:<{widths[0]}}"
-    return "  ".join([first, *(f"{v:>{w}}" for v, w in zip(values[1:], widths[1:], strict=True))])
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}" if value < 1 else f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
-    return str(value)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -29,6 +28,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from _report import peak_mb, table  # bench/ is on sys.path when a benchmark runs
 
 CASES = ("trainer-bot train_model", "trainer-bot classifier", "sklearn bare")
 EVAL_SIZE = 2000
@@ -44,7 +45,7 @@ def main() -> None:
         return
     sizes = (2_000, 10_000) if args.quick else (10_000, 100_000)
     rows = [_run_in_subprocess(case, size, args.labels) for size in sizes for case in CASES]
-    print(_table(rows))
+    print(table(rows, COLUMNS))
 
 
 def _parse_args() -> argparse.Namespace:
@@ -78,11 +79,11 @@ def run_case(case: str, examples: int, labels: int) -> dict[str, Any]:
     eval_texts, eval_targets = texts[examples:], targets[examples:]
     fit = _FITTERS[case]
     _import_everything()  # so that neither "base MB" nor "train s" depends on which case imports what
-    base = _peak_mb()
+    base = peak_mb()
     started = time.perf_counter()
     predict = fit(train_texts, train_targets)
     seconds = time.perf_counter() - started
-    peak = _peak_mb()
+    peak = peak_mb()
     started = time.perf_counter()
     predicted = predict(eval_texts)
     batch_seconds = time.perf_counter() - started
@@ -175,35 +176,6 @@ def _draw(rng: random.Random, common: list[str], topics: list[list[str]], label:
 
 def _pseudo_word(rng: random.Random) -> str:
     return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
-
-
-def _peak_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
-
-
-# Output
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    cells = [[_cell(row[column]) for column in COLUMNS] for row in rows]
-    widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(COLUMNS)]
-    lines = [_line(COLUMNS, widths), _line(["-" * width for width in widths], widths)]
-    lines.extend(_line(line, widths) for line in cells)
-    return "\n".join(lines)
-
-
-def _line(values: Sequence[str], widths: list[int]) -> str:
-    first = f"{values[0]:<{widths[0]}}"
-    return "  ".join([first, *(f"{v:>{w}}" for v, w in zip(values[1:], widths[1:], strict=True))])
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:.3f}" if value < 1 else f"{value:,.1f}" if value < 1000 else f"{value:,.0f}"
-    return str(value)
 
 
 if __name__ == "__main__":
