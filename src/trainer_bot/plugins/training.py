@@ -29,6 +29,11 @@ loader = lightbulb.Loader()
 _LOGGER = logging.getLogger(__name__)
 
 
+def upload_limit(ctx: lightbulb.Context, settings: Settings) -> int:
+    """The smaller of Discord's limit for this interaction and the operator's MAX_UPLOAD_MB."""
+    return min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes)
+
+
 async def download(attachment: hikari.Attachment | None, limit: int) -> UploadedFile | None:
     """Read an attachment, refusing what is too large before downloading it."""
     if attachment is None:
@@ -118,7 +123,7 @@ class Train(
         settings: Settings = lightbulb.di.INJECTED,
     ) -> None:
         await ctx.defer(ephemeral=True)
-        limit = min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes)
+        limit = upload_limit(ctx, settings)
         request = TrainingRequest(
             guild_id=require_guild(ctx),
             user_id=ctx.user.id,
@@ -158,7 +163,7 @@ class Test(
         settings: Settings = lightbulb.di.INJECTED,
     ) -> None:
         await ctx.defer(ephemeral=True)
-        limit = min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes)
+        limit = upload_limit(ctx, settings)
         items = await tests.items_from(self.test_data, await download(self.file, limit))
         outcome = await tests.run(require_guild(ctx), ctx.user.id, items)
         text, predictions_csv = reports.evaluation_message(outcome.model_version, outcome.result)
