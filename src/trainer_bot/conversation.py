@@ -71,24 +71,25 @@ class ConversationService:
     # -- answering --------------------------------------------------------------------------------------
     async def reply_to(self, guild_id: int | None, text: str) -> Reply:
         prompt = text.strip()[:MAX_PROMPT_CHARS]
-        if guild_id is not None:
-            index = await self._correction_index(guild_id)
-            if index is not None:
-                found = await asyncio.to_thread(index.answer, prompt)
-                if found.response is not None:
-                    current = await self._models.current(guild_id)
-                    return Reply(found.response, AnswerKind.CORRECTED, current[0] if current else None)
-            current = await self._models.current(guild_id)
-            if current is not None:
-                version, model = current
-                if model.has_responder:
-                    learned = await asyncio.to_thread(model.answer, prompt)
-                    if learned.response is not None:
-                        return Reply(learned.response, AnswerKind.LEARNED, version)
-                if model.has_classifier:
-                    [prediction] = await asyncio.to_thread(model.predict, [prompt])
-                    text = f"I'd say this is **{prediction.label}** ({prediction.confidence:.0%} sure)."
-                    return Reply(text, AnswerKind.CLASSIFIED, version)
+        if guild_id is None:
+            return Reply(UNKNOWN_ANSWER, AnswerKind.UNKNOWN, None)
+        current = await self._models.current(guild_id)
+        version = current[0] if current else None
+        index = await self._correction_index(guild_id)
+        if index is not None:
+            found = await asyncio.to_thread(index.answer, prompt)
+            if found.response is not None:
+                return Reply(found.response, AnswerKind.CORRECTED, version)
+        if current is not None:
+            model = current[1]
+            if model.has_responder:
+                learned = await asyncio.to_thread(model.answer, prompt)
+                if learned.response is not None:
+                    return Reply(learned.response, AnswerKind.LEARNED, version)
+            if model.has_classifier:
+                [prediction] = await asyncio.to_thread(model.predict, [prompt])
+                label = f"I'd say this is **{prediction.label}** ({prediction.confidence:.0%} sure)."
+                return Reply(label, AnswerKind.CLASSIFIED, version)
         return Reply(UNKNOWN_ANSWER, AnswerKind.UNKNOWN, None)
 
     async def remember(
