@@ -19,10 +19,10 @@ from pathlib import Path
 import hikari
 import lightbulb
 
+from discord_sandbox import DiscordEmulator
+from discord_sandbox.state import Member
 from trainer_bot.app import INTENTS, TrainerBot
 from trainer_bot.config import Settings
-from trainer_bot.sandbox import DiscordEmulator
-from trainer_bot.sandbox.state import Member
 
 
 def percentile(values: list[float], fraction: float) -> float:

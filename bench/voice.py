@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from discord_sandbox import DiscordEmulator
+from discord_sandbox.lavalink import FakeLavalinkNode
 from trainer_bot.app import TrainerBot
 from trainer_bot.config import Settings
-from trainer_bot.sandbox import DiscordEmulator
-from trainer_bot.sandbox.lavalink import FakeLavalinkNode
 from trainer_bot.speech.tts import Synthesizer
 
 synthesis_spans: list[tuple[float, float]] = []

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from discord_sandbox import DiscordEmulator
+from discord_sandbox.lavalink import FakeLavalinkNode
+from discord_sandbox.state import Member, Message
 from support.logguard import LogGuard
 from trainer_bot.app import TrainerBot
 from trainer_bot.config import Settings
-from trainer_bot.sandbox import DiscordEmulator
-from trainer_bot.sandbox.lavalink import FakeLavalinkNode
-from trainer_bot.sandbox.state import Member, Message
 
 BotFactory = Callable[..., Awaitable[TrainerBot]]
 

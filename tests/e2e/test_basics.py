@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from discord_sandbox import DiscordEmulator
+from discord_sandbox.state import Member
 from support.logguard import LogGuard
 from trainer_bot.app import TrainerBot
-from trainer_bot.sandbox import DiscordEmulator
-from trainer_bot.sandbox.state import Member
 from trainer_bot.text import DISCORD_MESSAGE_LIMIT
 
 from .conftest import BotFactory

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from discord_sandbox import DiscordEmulator, Upload
+from discord_sandbox.state import Member
 from trainer_bot.app import TrainerBot
 from trainer_bot.config import Settings
-from trainer_bot.sandbox import DiscordEmulator, Upload
-from trainer_bot.sandbox.state import Member
 from trainer_bot.storage import ConversationRepository, Database, default_url
 
 from .conftest import BotFactory, answer_to

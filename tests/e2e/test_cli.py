@@ -10,9 +10,9 @@ from pathlib import Path
 
 import aiohttp
 
-from trainer_bot.sandbox import DiscordEmulator
-from trainer_bot.sandbox.lavalink import FakeLavalinkNode
-from trainer_bot.sandbox.state import Member
+from discord_sandbox import DiscordEmulator
+from discord_sandbox.lavalink import FakeLavalinkNode
+from discord_sandbox.state import Member
 
 
 async def test_run_serves_commands_and_stops_cleanly_on_sigterm(

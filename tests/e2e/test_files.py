@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from discord_sandbox import DiscordEmulator
+from discord_sandbox.state import Member
 from trainer_bot.app import TrainerBot
-from trainer_bot.sandbox import DiscordEmulator
-from trainer_bot.sandbox.state import Member
 
 
 @pytest.fixture

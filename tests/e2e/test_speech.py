@@ -8,10 +8,10 @@ import time
 
 import pytest
 
+from discord_sandbox import DiscordEmulator, Upload
+from discord_sandbox.state import Member
 from speech_support.clips import LONG_TEXT, LONG_WORDS, SHORT_TEXT, SHORT_WORDS, cached_voice_message, words
 from trainer_bot.app import TrainerBot
-from trainer_bot.sandbox import DiscordEmulator, Upload
-from trainer_bot.sandbox.state import Member
 
 from .conftest import BotFactory, answer_to
 

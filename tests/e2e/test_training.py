@@ -7,9 +7,9 @@ import io
 import json
 import random
 
+from discord_sandbox import DiscordEmulator, Upload
+from discord_sandbox.state import Interaction, Member, Message
 from trainer_bot.app import TrainerBot
-from trainer_bot.sandbox import DiscordEmulator, Upload
-from trainer_bot.sandbox.state import Interaction, Member, Message
 
 POSITIVE = ["great", "lovely", "wonderful", "friendly", "delicious", "excellent", "perfect", "amazing"]
 NEGATIVE = ["awful", "rude", "terrible", "cold", "slow", "dirty", "horrible", "disgusting"]

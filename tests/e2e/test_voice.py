@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+from discord_sandbox import DiscordEmulator, Upload
+from discord_sandbox.lavalink import FakeLavalinkNode, probe
+from discord_sandbox.state import Member
 from trainer_bot.app import TrainerBot
-from trainer_bot.sandbox import DiscordEmulator, Upload
-from trainer_bot.sandbox.lavalink import FakeLavalinkNode, probe
-from trainer_bot.sandbox.state import Member
 
 from .conftest import BotFactory, answer_to
 

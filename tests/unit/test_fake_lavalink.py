@@ -17,7 +17,7 @@ import lavalink
 import pytest
 from aiohttp import web
 
-from trainer_bot.sandbox.lavalink import (
+from discord_sandbox.lavalink import (
     FakeLavalinkNode,
     UnsupportedAudio,
     ogg_opus_silence,
@@ -25,7 +25,7 @@ from trainer_bot.sandbox.lavalink import (
     silent_mp3,
     sine_wav,
 )
-from trainer_bot.sandbox.lavalink.tracks import TrackInfo, decode_track, encode_track
+from discord_sandbox.lavalink.tracks import TrackInfo, decode_track, encode_track
 
 PASSWORD = "s3cret"
 BOT = 100_000_000_000_000_001

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from discord_sandbox.lavalink import FakeLavalinkNode, PlayRecord, probe, silent_mp3
 from trainer_bot.errors import UserError
-from trainer_bot.sandbox.lavalink import FakeLavalinkNode, PlayRecord, probe, silent_mp3
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.voice import (
     BotElsewhere,

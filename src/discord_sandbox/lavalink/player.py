@@ -16,12 +16,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from trainer_bot.sandbox.lavalink.audio import UnsupportedAudio, probe
-from trainer_bot.sandbox.lavalink.tracks import TrackInfo, track_json
+from discord_sandbox.lavalink.audio import UnsupportedAudio, probe
+from discord_sandbox.lavalink.tracks import TrackInfo, track_json
 
 __all__ = ["FakePlayer", "LoadFailure", "PlayRecord"]
 
-_LOGGER = logging.getLogger("trainer_bot.sandbox.lavalink")
+_LOGGER = logging.getLogger("discord_sandbox.lavalink")
 
 Emit = Callable[[dict[str, Any]], None]
 Fetch = Callable[[str], Awaitable[bytes]]

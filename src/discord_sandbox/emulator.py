@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from trainer_bot.sandbox import payloads
-from trainer_bot.sandbox.gateway import Gateway, Session
-from trainer_bot.sandbox.rest import RestApi, Upload
-from trainer_bot.sandbox.snowflakes import bot_token, new_snowflake
-from trainer_bot.sandbox.state import (
+from discord_sandbox import payloads
+from discord_sandbox.gateway import Gateway, Session
+from discord_sandbox.rest import RestApi, Upload
+from discord_sandbox.snowflakes import bot_token, new_snowflake
+from discord_sandbox.state import (
     IS_VOICE_MESSAGE,
     MANAGE_GUILD,
     TEXT_CHANNEL,
@@ -39,7 +39,7 @@ from trainer_bot.sandbox.state import (
 
 __all__ = ["DiscordEmulator", "Upload"]
 
-_LOGGER = logging.getLogger("trainer_bot.sandbox")
+_LOGGER = logging.getLogger("discord_sandbox")
 T = TypeVar("T")
 
 MESSAGE_CONTENT_INTENT = 1 << 15

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from trainer_bot.sandbox.snowflakes import DISCORD_EPOCH_MS
-from trainer_bot.sandbox.state import (
+from discord_sandbox.snowflakes import DISCORD_EPOCH_MS
+from discord_sandbox.state import (
     VOICE_CHANNEL,
     Attachment,
     Channel,

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
-from trainer_bot.sandbox import payloads
-from trainer_bot.sandbox.snowflakes import new_snowflake
-from trainer_bot.sandbox.state import EPHEMERAL, LOADING, Attachment, Interaction, Message
+from discord_sandbox import payloads
+from discord_sandbox.snowflakes import new_snowflake
+from discord_sandbox.state import EPHEMERAL, LOADING, Attachment, Interaction, Message
 
 if TYPE_CHECKING:
-    from trainer_bot.sandbox.emulator import DiscordEmulator
+    from discord_sandbox.emulator import DiscordEmulator
 
-_LOGGER = logging.getLogger("trainer_bot.sandbox.rest")
+_LOGGER = logging.getLogger("discord_sandbox.rest")
 
 MAX_CONTENT = 2000
 # Discord's JSON error codes that the bot is expected to handle.

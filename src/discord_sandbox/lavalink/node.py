@@ -22,14 +22,14 @@ from typing import Any
 
 from aiohttp import web
 
-from trainer_bot.sandbox.lavalink.loader import TrackLoader
-from trainer_bot.sandbox.lavalink.player import FakePlayer, LoadFailure, PlayRecord
-from trainer_bot.sandbox.lavalink.rest import ApiError, error_response, routes
-from trainer_bot.sandbox.lavalink.session import Session, stats_payload, tick, write_frames
+from discord_sandbox.lavalink.loader import TrackLoader
+from discord_sandbox.lavalink.player import FakePlayer, LoadFailure, PlayRecord
+from discord_sandbox.lavalink.rest import ApiError, error_response, routes
+from discord_sandbox.lavalink.session import Session, stats_payload, tick, write_frames
 
 __all__ = ["FakeLavalinkNode"]
 
-_LOGGER = logging.getLogger("trainer_bot.sandbox.lavalink")
+_LOGGER = logging.getLogger("discord_sandbox.lavalink")
 _SESSION_ALPHABET = string.ascii_lowercase + string.digits
 
 

@@ -16,11 +16,11 @@ from typing import Any
 
 from aiohttp import web
 
-from trainer_bot.sandbox.lavalink.player import FakePlayer
+from discord_sandbox.lavalink.player import FakePlayer
 
 __all__ = ["Session"]
 
-_LOGGER = logging.getLogger("trainer_bot.sandbox.lavalink")
+_LOGGER = logging.getLogger("discord_sandbox.lavalink")
 
 
 class Session:

@@ -14,13 +14,13 @@ from typing import Any
 
 import aiohttp
 
-from trainer_bot.sandbox.lavalink.audio import UnsupportedAudio, probe
-from trainer_bot.sandbox.lavalink.player import LoadFailure
-from trainer_bot.sandbox.lavalink.tracks import TrackInfo, encode_track, track_json
+from discord_sandbox.lavalink.audio import UnsupportedAudio, probe
+from discord_sandbox.lavalink.player import LoadFailure
+from discord_sandbox.lavalink.tracks import TrackInfo, encode_track, track_json
 
 __all__ = ["NotFound", "TrackLoader"]
 
-_LOGGER = logging.getLogger("trainer_bot.sandbox.lavalink")
+_LOGGER = logging.getLogger("discord_sandbox.lavalink")
 _MAX_DOWNLOAD = 50 * 1024 * 1024
 
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from trainer_bot.sandbox.lavalink.player import FakePlayer
-from trainer_bot.sandbox.lavalink.tracks import decode_track, track_json
+from discord_sandbox.lavalink.player import FakePlayer
+from discord_sandbox.lavalink.tracks import decode_track, track_json
 
 if TYPE_CHECKING:
-    from trainer_bot.sandbox.lavalink.node import FakeLavalinkNode
-    from trainer_bot.sandbox.lavalink.session import Session
+    from discord_sandbox.lavalink.node import FakeLavalinkNode
+    from discord_sandbox.lavalink.session import Session
 
 __all__ = ["ApiError", "error_response", "routes"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainer_bot.sandbox.lavalink.audio import (
+from discord_sandbox.lavalink.audio import (
     AudioInfo,
     UnsupportedAudio,
     ogg_opus_silence,
@@ -10,8 +10,8 @@ from trainer_bot.sandbox.lavalink.audio import (
     silent_mp3,
     sine_wav,
 )
-from trainer_bot.sandbox.lavalink.node import FakeLavalinkNode
-from trainer_bot.sandbox.lavalink.player import FakePlayer, PlayRecord
+from discord_sandbox.lavalink.node import FakeLavalinkNode
+from discord_sandbox.lavalink.player import FakePlayer, PlayRecord
 
 __all__ = [
     "AudioInfo",

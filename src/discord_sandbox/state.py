@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from trainer_bot.sandbox.snowflakes import new_snowflake
+from discord_sandbox.snowflakes import new_snowflake
 
 # Permission bits the emulator cares about (Discord's values).
 VIEW_CHANNEL = 1 << 10
