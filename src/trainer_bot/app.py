@@ -18,16 +18,11 @@ import hikari
 import lightbulb
 
 from trainer_bot import pipeline, plugins
-from trainer_bot.active_models import ActiveModels, signing_key
-from trainer_bot.catalog import DatasetCatalog
 from trainer_bot.config import Settings
 from trainer_bot.conversation import ConversationService
-from trainer_bot.datasets import DatasetLimits
-from trainer_bot.evaluation import TestService
 from trainer_bot.files import FileService
 from trainer_bot.gateway_voice import HikariVoiceGateway
 from trainer_bot.instructions import InstructionSource
-from trainer_bot.jobs import JobRunner
 from trainer_bot.preferences import GuildPreferences
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
@@ -48,7 +43,12 @@ from trainer_bot.storage import (
     TestRunRepository,
     default_url,
 )
-from trainer_bot.training import TrainingService
+from trainer_bot.training.active_models import ActiveModels, signing_key
+from trainer_bot.training.catalog import DatasetCatalog
+from trainer_bot.training.evaluation import TestService
+from trainer_bot.training.jobs import JobRunner
+from trainer_bot.training.parsing import DatasetLimits
+from trainer_bot.training.service import TrainingService
 from trainer_bot.workspace import Workspaces
 
 if TYPE_CHECKING:

@@ -7,8 +7,6 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from trainer_bot.active_models import ActiveModels
-from trainer_bot.datasets import Pair
 from trainer_bot.errors import UserError
 from trainer_bot.ml import Responder, TrainingError, fit_responder
 from trainer_bot.storage import (
@@ -19,6 +17,8 @@ from trainer_bot.storage import (
     Rating,
     TurnSource,
 )
+from trainer_bot.training.active_models import ActiveModels
+from trainer_bot.training.parsing import Pair
 
 _LOGGER = logging.getLogger(__name__)
 MAX_PROMPT_CHARS = 4000

@@ -6,11 +6,11 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer_bot.catalog import DatasetCatalog
-from trainer_bot.datasets import label_from_positive
 from trainer_bot.errors import UserError
 from trainer_bot.storage import Dataset, DatasetSource
 from trainer_bot.text import human_size
+from trainer_bot.training.catalog import DatasetCatalog
+from trainer_bot.training.parsing import label_from_positive
 from trainer_bot.workspace import ArchiveResult, PathKind, Workspaces
 
 

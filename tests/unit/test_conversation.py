@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from trainer_bot.active_models import ActiveModels
 from trainer_bot.conversation import (
     UNKNOWN_ANSWER,
     AnsweredMessage,
@@ -16,6 +15,7 @@ from trainer_bot.conversation import (
     NotMyAnswer,
 )
 from trainer_bot.storage import ConversationRepository, Database, ModelVersionRepository, default_url
+from trainer_bot.training.active_models import ActiveModels
 from trainer_bot.workspace import Workspaces
 
 GUILD, OTHER_GUILD, CHANNEL, MEMBER = 1, 2, 10, 100

@@ -1,4 +1,4 @@
-"""Tests for trainer_bot.datasets: every format, every refusal (with line numbers) and folders."""
+"""Tests for trainer_bot.training.parsing: every format, every refusal (with line numbers) and folders."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer_bot.datasets import (
+from trainer_bot.training.parsing import (
     MAX_PROBLEMS,
     SUPPORTED_SUFFIXES,
     DatasetError,

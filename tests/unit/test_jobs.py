@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from trainer_bot.jobs import INTERNAL_ERROR, JobOutcome, JobRunner, JobUpdate, ProgressCallback, Work
 from trainer_bot.storage import Database, JobRepository, JobStatus, default_url
+from trainer_bot.training.jobs import INTERNAL_ERROR, JobOutcome, JobRunner, JobUpdate, ProgressCallback, Work
 
 GUILD_A = 100_000_000_000_000_001
 GUILD_B = 100_000_000_000_000_002
@@ -167,7 +167,7 @@ async def test_unexpected_error_is_hidden_and_logged(
     make_runner: RunnerFactory, repo: JobRepository, caplog: pytest.LogCaptureFixture
 ) -> None:
     runner = await make_runner(user_errors=(BadDataError,))
-    with caplog.at_level(logging.ERROR, logger="trainer_bot.jobs"):
+    with caplog.at_level(logging.ERROR, logger="trainer_bot.training.jobs"):
         job_id = await runner.submit(
             GUILD_A, USER, None, fail_with(OSError("/srv/secret/path unreadable")), dataset_ids=[]
         )
@@ -176,7 +176,7 @@ async def test_unexpected_error_is_hidden_and_logged(
     stored = await repo.get(GUILD_A, job_id)
     assert stored is not None
     assert stored.error == INTERNAL_ERROR
-    logged = [r for r in caplog.records if r.name == "trainer_bot.jobs" and r.exc_info]
+    logged = [r for r in caplog.records if r.name == "trainer_bot.training.jobs" and r.exc_info]
     assert logged
     assert "/srv/secret/path" in str(logged[0].exc_info[1])  # type: ignore[index]
 
@@ -189,7 +189,7 @@ async def test_failing_on_update_never_fails_the_job(
     async def broken(update: JobUpdate) -> None:
         raise RuntimeError("discord is down")
 
-    with caplog.at_level(logging.ERROR, logger="trainer_bot.jobs"):
+    with caplog.at_level(logging.ERROR, logger="trainer_bot.training.jobs"):
         job_id = await runner.submit(GUILD_A, USER, None, succeed(), dataset_ids=[], on_update=broken)
         final = await runner.wait(job_id)
     assert final.status is JobStatus.SUCCEEDED

@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from trainer_bot.datasets import Example, Pair
 from trainer_bot.errors import UserError
 from trainer_bot.ml import (
     DEFAULT_THRESHOLD,
@@ -21,6 +20,7 @@ from trainer_bot.ml import (
     train_model,
 )
 from trainer_bot.ml.training import stratified_holdout
+from trainer_bot.training.parsing import Example, Pair
 
 TOPICS = {
     "sports": "football goal striker referee match stadium coach league tennis racket marathon hockey",

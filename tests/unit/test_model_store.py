@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from trainer_bot.datasets import Example, Pair
 from trainer_bot.ml import (
     InvalidVersionError,
     ModelIntegrityError,
@@ -18,6 +17,7 @@ from trainer_bot.ml import (
     train_model,
 )
 from trainer_bot.ml.store import VERSION_PATTERN
+from trainer_bot.training.parsing import Example, Pair
 
 SECRET = b"0123456789abcdef-test-secret"
 EXAMPLES = [

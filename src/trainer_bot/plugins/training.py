@@ -8,12 +8,8 @@ import logging
 import hikari
 import lightbulb
 
-from trainer_bot import reports
-from trainer_bot.catalog import UploadedFile
 from trainer_bot.config import Settings
 from trainer_bot.errors import UserError
-from trainer_bot.evaluation import TestService
-from trainer_bot.jobs import JobUpdate
 from trainer_bot.plugins._shared import (
     MANAGE_GUILD,
     NEEDS_MANAGE_GUILD,
@@ -23,7 +19,11 @@ from trainer_bot.plugins._shared import (
 )
 from trainer_bot.storage import JobStatus
 from trainer_bot.text import human_size
-from trainer_bot.training import TrainingRequest, TrainingService
+from trainer_bot.training import reports
+from trainer_bot.training.catalog import UploadedFile
+from trainer_bot.training.evaluation import TestService
+from trainer_bot.training.jobs import JobUpdate
+from trainer_bot.training.service import TrainingRequest, TrainingService
 
 loader = lightbulb.Loader()
 _LOGGER = logging.getLogger(__name__)

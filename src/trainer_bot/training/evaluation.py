@@ -7,11 +7,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from trainer_bot.active_models import ActiveModels
-from trainer_bot.catalog import DatasetCatalog, UploadedFile
 from trainer_bot.errors import UserError
 from trainer_bot.ml import EvaluationResult, NotTrainedError, evaluate
 from trainer_bot.storage import Misclassified, TestRunRepository
+from trainer_bot.training.active_models import ActiveModels
+from trainer_bot.training.catalog import DatasetCatalog, UploadedFile
 
 MAX_TEST_ITEMS = 10_000
 

@@ -7,13 +7,13 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from trainer_bot.active_models import ActiveModels
-from trainer_bot.catalog import DatasetCatalog, NoTrainingData, UploadedFile
 from trainer_bot.conversation import ConversationService
-from trainer_bot.datasets import ParsedDataset, label_from_positive
-from trainer_bot.jobs import JobOutcome, JobRunner, ProgressCallback, UpdateCallback
 from trainer_bot.ml import TrainingError, train_model
 from trainer_bot.storage import Dataset, DatasetSource, JobRepository, TrainingJob
+from trainer_bot.training.active_models import ActiveModels
+from trainer_bot.training.catalog import DatasetCatalog, NoTrainingData, UploadedFile
+from trainer_bot.training.jobs import JobOutcome, JobRunner, ProgressCallback, UpdateCallback
+from trainer_bot.training.parsing import ParsedDataset, label_from_positive
 
 
 @dataclass(frozen=True)

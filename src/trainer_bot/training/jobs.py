@@ -22,7 +22,7 @@ from typing import Any
 from trainer_bot.storage.records import JobStatus, TrainingJob
 from trainer_bot.storage.repositories.jobs import INTERRUPTED, JobRepository
 
-log = logging.getLogger("trainer_bot.jobs")
+log = logging.getLogger("trainer_bot.training.jobs")
 
 ProgressCallback = Callable[[float, str], None]
 """Called by the work, from its worker thread: (fraction done 0..1, short stage description)."""

@@ -8,7 +8,9 @@ import json
 import re
 from dataclasses import dataclass
 
-from trainer_bot.datasets import (
+from trainer_bot.errors import UserError
+from trainer_bot.storage import Dataset, DatasetRepository, DatasetSource
+from trainer_bot.training.parsing import (
     DatasetLimits,
     ParsedDataset,
     checksum,
@@ -16,8 +18,6 @@ from trainer_bot.datasets import (
     parse_directory,
     parse_inline,
 )
-from trainer_bot.errors import UserError
-from trainer_bot.storage import Dataset, DatasetRepository, DatasetSource
 from trainer_bot.workspace import Workspaces
 
 COPY_DIRECTORY = "datasets"
