@@ -18,12 +18,12 @@ import hikari
 import lightbulb
 
 from trainer_bot import pipeline, plugins
+from trainer_bot.chat.conversation import ConversationService
+from trainer_bot.chat.instructions import InstructionSource
+from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.config import Settings
-from trainer_bot.conversation import ConversationService
 from trainer_bot.files import FileService
 from trainer_bot.gateway_voice import HikariVoiceGateway
-from trainer_bot.instructions import InstructionSource
-from trainer_bot.preferences import GuildPreferences
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
 from trainer_bot.speech.speaking import Speaking

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trainer_bot.conversation import (
+from trainer_bot.chat.conversation import (
     UNKNOWN_ANSWER,
     AnsweredMessage,
     AnswerKind,

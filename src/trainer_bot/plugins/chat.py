@@ -10,8 +10,8 @@ from collections.abc import Coroutine, Sequence
 import hikari
 import lightbulb
 
+from trainer_bot.chat.conversation import ConversationService, NotMyAnswer, Reply
 from trainer_bot.config import Settings
-from trainer_bot.conversation import ConversationService, NotMyAnswer, Reply
 from trainer_bot.errors import UserError
 from trainer_bot.plugins._audio import download_audio, first_audio
 from trainer_bot.plugins._shared import MANAGE_GUILD, NEEDS_MANAGE_GUILD, require_guild

@@ -5,7 +5,12 @@ from __future__ import annotations
 import hikari
 import lightbulb
 
-from trainer_bot.conversation import MAX_CORRECTION_CHARS, AnsweredMessage, ConversationService, NotMyAnswer
+from trainer_bot.chat.conversation import (
+    MAX_CORRECTION_CHARS,
+    AnsweredMessage,
+    ConversationService,
+    NotMyAnswer,
+)
 from trainer_bot.errors import UserError
 from trainer_bot.plugins._shared import per_user_cooldown, require_guild
 

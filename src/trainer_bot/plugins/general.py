@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import lightbulb
 
-from trainer_bot.instructions import InstructionSource
+from trainer_bot.chat.instructions import InstructionSource
 
 loader = lightbulb.Loader()
 

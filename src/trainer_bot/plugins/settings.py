@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import lightbulb
 
+from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.plugins._shared import MANAGE_GUILD, NEEDS_MANAGE_GUILD, require_guild
-from trainer_bot.preferences import GuildPreferences
 
 loader = lightbulb.Loader()
 settings = lightbulb.Group(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainer_bot.preferences import GuildPreferences
+from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.speech.stt import OnQueued, Transcriber, Transcript
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from trainer_bot.preferences import GuildPreferences
+from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.speech.tts import Synthesizer
 from trainer_bot.speech.voice import VoiceService
 

@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from trainer_bot.conversation import ConversationService
+from trainer_bot.chat.conversation import ConversationService
 from trainer_bot.ml import TrainingError, train_model
 from trainer_bot.storage import Dataset, DatasetSource, JobRepository, TrainingJob
 from trainer_bot.training.active_models import ActiveModels
