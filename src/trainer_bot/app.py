@@ -22,7 +22,6 @@ from trainer_bot.chat.conversation import ConversationService
 from trainer_bot.chat.instructions import InstructionSource
 from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.config import Settings
-from trainer_bot.files import FileService
 from trainer_bot.gateway_voice import HikariVoiceGateway
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
@@ -49,7 +48,8 @@ from trainer_bot.training.evaluation import TestService
 from trainer_bot.training.jobs import JobRunner
 from trainer_bot.training.parsing import DatasetLimits
 from trainer_bot.training.service import TrainingService
-from trainer_bot.workspace import Workspaces
+from trainer_bot.workspace.paths import Workspaces
+from trainer_bot.workspace.service import FileService
 
 if TYPE_CHECKING:
     import linkd

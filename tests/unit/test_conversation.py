@@ -16,7 +16,7 @@ from trainer_bot.chat.conversation import (
 )
 from trainer_bot.storage import ConversationRepository, Database, ModelVersionRepository, default_url
 from trainer_bot.training.active_models import ActiveModels
-from trainer_bot.workspace import Workspaces
+from trainer_bot.workspace.paths import Workspaces
 
 GUILD, OTHER_GUILD, CHANNEL, MEMBER = 1, 2, 10, 100
 

@@ -1,4 +1,4 @@
-"""Tests for trainer_bot.workspace: every refusal, autocomplete, archives, uploads and escape attempts."""
+"""Tests for trainer_bot.workspace.paths: every refusal, autocomplete, archives, uploads and escape attempts."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trainer_bot.workspace import (
+from trainer_bot.workspace.paths import (
     COMPLETE_MAX_VISITS,
     MAX_SUGGESTION_CHARS,
     ArchiveResult,

@@ -8,8 +8,8 @@ import hikari
 import lightbulb
 
 from trainer_bot.errors import UserError
-from trainer_bot.files import FileService
-from trainer_bot.workspace import PathKind
+from trainer_bot.workspace.paths import PathKind
+from trainer_bot.workspace.service import FileService
 
 MANAGE_GUILD = hikari.Permissions.MANAGE_GUILD
 # The runtime check beside `default_member_permissions`: server admins can override the latter per role.

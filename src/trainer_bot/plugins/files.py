@@ -5,7 +5,6 @@ from __future__ import annotations
 import hikari
 import lightbulb
 
-from trainer_bot.files import FileService
 from trainer_bot.plugins._shared import (
     MANAGE_GUILD,
     NEEDS_MANAGE_GUILD,
@@ -14,6 +13,7 @@ from trainer_bot.plugins._shared import (
     workspace_paths,
 )
 from trainer_bot.text import human_size
+from trainer_bot.workspace.service import FileService
 
 loader = lightbulb.Loader()
 

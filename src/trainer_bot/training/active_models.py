@@ -10,7 +10,7 @@ from pathlib import Path
 
 from trainer_bot.ml import ModelStore, ModelStoreError, TrainedModel
 from trainer_bot.storage import ModelVersionRepository
-from trainer_bot.workspace import Workspaces
+from trainer_bot.workspace.paths import Workspaces
 
 _LOGGER = logging.getLogger(__name__)
 KEY_FILE = "model-signing.key"

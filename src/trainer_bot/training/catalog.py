@@ -18,7 +18,7 @@ from trainer_bot.training.parsing import (
     parse_directory,
     parse_inline,
 )
-from trainer_bot.workspace import Workspaces
+from trainer_bot.workspace.paths import Workspaces
 
 COPY_DIRECTORY = "datasets"
 

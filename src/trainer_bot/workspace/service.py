@@ -11,7 +11,7 @@ from trainer_bot.storage import Dataset, DatasetSource
 from trainer_bot.text import human_size
 from trainer_bot.training.catalog import DatasetCatalog
 from trainer_bot.training.parsing import label_from_positive
-from trainer_bot.workspace import ArchiveResult, PathKind, Workspaces
+from trainer_bot.workspace.paths import ArchiveResult, PathKind, Workspaces
 
 
 class FileTooLarge(UserError):
