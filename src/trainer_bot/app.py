@@ -22,16 +22,14 @@ from trainer_bot.chat.conversation import ConversationService
 from trainer_bot.chat.instructions import InstructionSource
 from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.config import Settings
-from trainer_bot.gateway_voice import HikariVoiceGateway
+from trainer_bot.plugins._voice_gateway import HikariVoiceGateway
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
-from trainer_bot.speech.speaking import Speaking
 from trainer_bot.speech.stt import build_transcriber
 from trainer_bot.speech.synthesis import SpeechEngine
 from trainer_bot.speech.tts import Synthesizer
 from trainer_bot.speech.tts_edge import EdgeTTSEngine
 from trainer_bot.speech.tts_espeak import EspeakEngine
-from trainer_bot.speech.voice import VoiceService
 from trainer_bot.storage import (
     ConversationRepository,
     Database,
@@ -48,6 +46,8 @@ from trainer_bot.training.evaluation import TestService
 from trainer_bot.training.jobs import JobRunner
 from trainer_bot.training.parsing import DatasetLimits
 from trainer_bot.training.service import TrainingService
+from trainer_bot.voice.service import VoiceService
+from trainer_bot.voice.speaking import Speaking
 from trainer_bot.workspace.paths import Workspaces
 from trainer_bot.workspace.service import FileService
 

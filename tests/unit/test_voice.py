@@ -19,7 +19,7 @@ import pytest
 from discord_sandbox.lavalink import FakeLavalinkNode, PlayRecord, probe, silent_mp3
 from trainer_bot.errors import UserError
 from trainer_bot.speech.audio_server import AudioServer
-from trainer_bot.speech.voice import (
+from trainer_bot.voice.service import (
     BotElsewhere,
     NotConnected,
     NotInVoice,

@@ -16,9 +16,9 @@ from trainer_bot.errors import UserError
 from trainer_bot.plugins._audio import download_audio, first_audio
 from trainer_bot.plugins._shared import MANAGE_GUILD, NEEDS_MANAGE_GUILD, require_guild
 from trainer_bot.speech.listening import Listening
-from trainer_bot.speech.speaking import Speaking, SpeakingTurn
 from trainer_bot.storage import TurnSource
 from trainer_bot.text import split_message
+from trainer_bot.voice.speaking import Speaking, SpeakingTurn
 
 loader = lightbulb.Loader()
 _LOGGER = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import hikari
 import lightbulb
 
 from trainer_bot.plugins._shared import per_user_cooldown, require_guild
-from trainer_bot.speech.voice import NotInVoice, VoiceService
+from trainer_bot.voice.service import NotInVoice, VoiceService
 
 loader = lightbulb.Loader()
 

@@ -6,7 +6,7 @@ import asyncio
 
 from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.speech.tts import Synthesizer
-from trainer_bot.speech.voice import VoiceService
+from trainer_bot.voice.service import VoiceService
 
 
 class SpeakingTurn:

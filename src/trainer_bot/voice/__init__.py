@@ -1,0 +1,1 @@
+"""Speaking in voice channels: spoken answers in order, and playback through a Lavalink node."""
