@@ -97,7 +97,7 @@ def _parse_args() -> argparse.Namespace:
 
 def _available(model: str, cache_dir: str) -> bool:
     """Whether the weights are installed; also joins base's parts now, so no case's "load s" includes it."""
-    from trainer_bot.speech.models import ModelUnavailable, resolve_model
+    from trainer_bot.speech.whisper_models import ModelUnavailable, resolve_model
 
     try:
         resolve_model(model, cache_dir=Path(cache_dir))
@@ -212,7 +212,7 @@ async def _ticker(lags: list[float], stop: asyncio.Event) -> None:
 def _bare(model: str, audio: bytes, warm_up: bytes, runs: int, cache_dir: Path) -> dict[str, Any]:
     from faster_whisper import WhisperModel  # type: ignore[import-untyped]
 
-    from trainer_bot.speech.models import resolve_model
+    from trainer_bot.speech.whisper_models import resolve_model
 
     model_dir = resolve_model(
         model, cache_dir=cache_dir

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 import hikari
 import lightbulb
 
-from trainer_bot import pipeline, plugins
+from trainer_bot import plugins
 from trainer_bot.chat.conversation import ConversationService
 from trainer_bot.chat.instructions import InstructionSource
 from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.config import Settings
+from trainer_bot.plugins import _pipeline as pipeline
 from trainer_bot.plugins._voice_gateway import HikariVoiceGateway
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening

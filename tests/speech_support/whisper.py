@@ -6,8 +6,8 @@ import functools
 
 import pytest
 
-from trainer_bot.speech.models import TINY_EN_BUNDLED, ModelUnavailable, resolve_model
 from trainer_bot.speech.stt_local import WhisperLike
+from trainer_bot.speech.whisper_models import TINY_EN_BUNDLED, ModelUnavailable, resolve_model
 
 
 @functools.cache

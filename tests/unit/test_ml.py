@@ -19,7 +19,7 @@ from trainer_bot.ml import (
     format_confusion,
     train_model,
 )
-from trainer_bot.ml.training import stratified_holdout
+from trainer_bot.ml.fitting import stratified_holdout
 from trainer_bot.training.parsing import Example, Pair
 
 TOPICS = {

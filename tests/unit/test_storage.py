@@ -47,7 +47,7 @@ from trainer_bot.storage.migrate import (
     head_revision,
     run_migrations,
 )
-from trainer_bot.storage.models import Base
+from trainer_bot.storage.tables import Base
 
 GUILD = 111_111_111_111_111_111
 OTHER_GUILD = 222_222_222_222_222_222

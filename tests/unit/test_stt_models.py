@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from trainer_bot.speech import models
-from trainer_bot.speech.models import BASE_BUNDLED, TINY_EN_BUNDLED, ModelUnavailable, resolve_model
+from trainer_bot.speech import whisper_models
+from trainer_bot.speech.whisper_models import BASE_BUNDLED, TINY_EN_BUNDLED, ModelUnavailable, resolve_model
 
 
 def test_tiny_en_bundled_is_a_ready_directory() -> None:
@@ -41,11 +41,13 @@ def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> bytes:
         (tmp_path / "site" / "fake_base_2" / "data" / name).write_text("{}")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     monkeypatch.setattr(
-        models, "_BASE_PARTS", (("fake_base_1", "model.bin.part1"), ("fake_base_2", "model.bin.part2"))
+        whisper_models,
+        "_BASE_PARTS",
+        (("fake_base_1", "model.bin.part1"), ("fake_base_2", "model.bin.part2")),
     )
-    monkeypatch.setattr(models, "_EXTRAS_PACKAGE", "fake_base_2")
+    monkeypatch.setattr(whisper_models, "_EXTRAS_PACKAGE", "fake_base_2")
     whole = first + second
-    monkeypatch.setattr(models, "BASE_SHA256", hashlib.sha256(whole).hexdigest())
+    monkeypatch.setattr(whisper_models, "BASE_SHA256", hashlib.sha256(whole).hexdigest())
     for name in ("fake_base_1", "fake_base_2"):
         sys.modules.pop(name, None)
     return whole
@@ -65,7 +67,7 @@ def test_base_bundled_joins_the_parts_once(fake_parts: bytes, tmp_path: Path) ->
 def test_base_bundled_refuses_parts_with_the_wrong_checksum(
     fake_parts: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(models, "BASE_SHA256", "0" * 64)
+    monkeypatch.setattr(whisper_models, "BASE_SHA256", "0" * 64)
     cache = tmp_path / "cache"
     with pytest.raises(ModelUnavailable, match="sha256"):
         resolve_model(BASE_BUNDLED, cache_dir=cache)
@@ -73,6 +75,6 @@ def test_base_bundled_refuses_parts_with_the_wrong_checksum(
 
 
 def test_base_bundled_names_the_missing_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(models, "_BASE_PARTS", (("no_such_weights_pkg", "model.bin.part1"),))
+    monkeypatch.setattr(whisper_models, "_BASE_PARTS", (("no_such_weights_pkg", "model.bin.part1"),))
     with pytest.raises(ModelUnavailable, match="no-such-weights-pkg"):
         resolve_model(BASE_BUNDLED, cache_dir=tmp_path)

@@ -15,11 +15,11 @@ from trainer_bot.ml.errors import (
     NotTrainedError,
     TrainingError,
 )
+from trainer_bot.ml.fitting import ProgressCallback, TrainingReport, train_model
 from trainer_bot.ml.metrics import EvaluationResult, ItemResult, Scores, evaluate, format_confusion, score
 from trainer_bot.ml.model import TrainedModel
 from trainer_bot.ml.responder import DEFAULT_THRESHOLD, Answer, Responder, fit_responder
 from trainer_bot.ml.store import ModelInfo, ModelStore
-from trainer_bot.ml.training import ProgressCallback, TrainingReport, train_model
 
 __all__ = [
     "DEFAULT_THRESHOLD",

@@ -18,10 +18,10 @@ from trainer_bot.speech.errors import (
     TranscriptionFailed,
     UnsupportedLanguage,
 )
-from trainer_bot.speech.models import BASE_BUNDLED, TINY_EN_BUNDLED, ModelUnavailable, resolve_model
 from trainer_bot.speech.stt_local import DEFAULT_MAX_BYTES, DEFAULT_MAX_SECONDS, LocalTranscriber
 from trainer_bot.speech.stt_remote import RemoteTranscriber
 from trainer_bot.speech.transcript import OnQueued, Segment, Transcriber, Transcript
+from trainer_bot.speech.whisper_models import BASE_BUNDLED, TINY_EN_BUNDLED, ModelUnavailable, resolve_model
 
 __all__ = [
     "BASE_BUNDLED",

@@ -28,9 +28,9 @@ from trainer_bot.speech.errors import (
     UnsupportedLanguage,
 )
 from trainer_bot.speech.media import WHISPER_RATE, Samples, decode_for_whisper
-from trainer_bot.speech.models import resolve_model
 from trainer_bot.speech.slots import Slots
 from trainer_bot.speech.transcript import OnQueued, Segment, Transcript
+from trainer_bot.speech.whisper_models import resolve_model
 
 log = logging.getLogger("trainer_bot.speech")
 

@@ -13,7 +13,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from trainer_bot.storage.models import Base
+from trainer_bot.storage.tables import Base
 
 config = context.config
 

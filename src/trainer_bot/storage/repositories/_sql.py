@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Executable, Result
 from sqlalchemy.dialects import postgresql, sqlite
 
-from trainer_bot.storage.models import Base
+from trainer_bot.storage.tables import Base
 
 
 def rowcount(result: Result[Any]) -> int:

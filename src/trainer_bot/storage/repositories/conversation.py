@@ -6,13 +6,6 @@ from sqlalchemy import delete, select
 
 from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.db import Database
-from trainer_bot.storage.models import (
-    ChatChannelRow,
-    ConversationTurnRow,
-    CorrectionRow,
-    FeedbackRow,
-    RatingRow,
-)
 from trainer_bot.storage.records import (
     ChatChannel,
     ConversationTurn,
@@ -22,6 +15,13 @@ from trainer_bot.storage.records import (
     TurnSource,
 )
 from trainer_bot.storage.repositories._sql import rowcount, upsert
+from trainer_bot.storage.tables import (
+    ChatChannelRow,
+    ConversationTurnRow,
+    CorrectionRow,
+    FeedbackRow,
+    RatingRow,
+)
 
 
 def _turn(row: ConversationTurnRow) -> ConversationTurn:

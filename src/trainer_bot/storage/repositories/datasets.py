@@ -8,9 +8,9 @@ from sqlalchemy import select, update
 
 from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.db import Database
-from trainer_bot.storage.models import DatasetRow
 from trainer_bot.storage.records import Dataset, DatasetSource
 from trainer_bot.storage.repositories._sql import rowcount
+from trainer_bot.storage.tables import DatasetRow
 
 
 def _record(row: DatasetRow) -> Dataset:

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 
 from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.db import Database
-from trainer_bot.storage.models import TrainingJobRow
 from trainer_bot.storage.records import JobStatus, TrainingJob
 from trainer_bot.storage.repositories._sql import rowcount
+from trainer_bot.storage.tables import TrainingJobRow
 
 INTERRUPTED = "interrupted"
 _UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)

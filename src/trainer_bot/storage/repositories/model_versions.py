@@ -10,9 +10,9 @@ from sqlalchemy.orm import aliased
 
 from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.db import Database
-from trainer_bot.storage.models import ModelVersionRow
 from trainer_bot.storage.records import ModelVersion
 from trainer_bot.storage.repositories._sql import rowcount
+from trainer_bot.storage.tables import ModelVersionRow
 
 
 def _record(row: ModelVersionRow) -> ModelVersion:

@@ -8,8 +8,8 @@ from sqlalchemy import insert, select
 
 from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.db import Database
-from trainer_bot.storage.models import MisclassifiedRow, TestRunRow
 from trainer_bot.storage.records import Misclassified, TestRun
+from trainer_bot.storage.tables import MisclassifiedRow, TestRunRow
 
 
 def _record(row: TestRunRow) -> TestRun:
