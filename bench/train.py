@@ -119,7 +119,7 @@ def _import_everything() -> None:
 
 def _fit_train_model(texts: list[str], labels: list[str]) -> Predict:
     from trainer_bot.ml import train_model
-    from trainer_bot.training.parsing import Example
+    from trainer_bot.ml.examples import Example
 
     model, _ = train_model([Example(t, label) for t, label in zip(texts, labels, strict=True)], [], seed=0)
     return lambda batch: [p.label for p in model.predict(batch)]

@@ -13,13 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trainer_bot.ml.examples import Example, Pair
 from trainer_bot.training.parsing import (
     MAX_PROBLEMS,
     SUPPORTED_SUFFIXES,
     DatasetError,
     DatasetLimits,
-    Example,
-    Pair,
     ParsedDataset,
     checksum,
     label_from_positive,

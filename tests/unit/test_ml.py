@@ -19,8 +19,8 @@ from trainer_bot.ml import (
     format_confusion,
     train_model,
 )
+from trainer_bot.ml.examples import Example, Pair
 from trainer_bot.ml.fitting import stratified_holdout
-from trainer_bot.training.parsing import Example, Pair
 
 TOPICS = {
     "sports": "football goal striker referee match stadium coach league tennis racket marathon hockey",

@@ -16,8 +16,8 @@ from trainer_bot.ml import (
     TrainedModel,
     train_model,
 )
+from trainer_bot.ml.examples import Example, Pair
 from trainer_bot.ml.store import VERSION_PATTERN
-from trainer_bot.training.parsing import Example, Pair
 
 SECRET = b"0123456789abcdef-test-secret"
 EXAMPLES = [

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from trainer_bot.errors import UserError
 from trainer_bot.ml import Responder, TrainingError, fit_responder
+from trainer_bot.ml.examples import Pair
 from trainer_bot.storage import (
     ConversationRepository,
     ConversationTurn,
@@ -18,7 +19,6 @@ from trainer_bot.storage import (
     TurnSource,
 )
 from trainer_bot.training.active_models import ActiveModels
-from trainer_bot.training.parsing import Pair
 
 _LOGGER = logging.getLogger(__name__)
 MAX_PROMPT_CHARS = 4000

@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 
 from trainer_bot.ml.classifier import TextClassifier, check_labels, fit_classifier
 from trainer_bot.ml.errors import TrainingError
+from trainer_bot.ml.examples import Example, Pair
 from trainer_bot.ml.metrics import PerLabel, score
 from trainer_bot.ml.model import TrainedModel
 from trainer_bot.ml.responder import Responder, fit_responder
-from trainer_bot.training.parsing import Example, Pair
 
 # progress(fraction in [0, 1], stage) is called at stage boundaries, from the training thread. An
 # exception raised by it aborts training, so a job runner can use it to cancel.

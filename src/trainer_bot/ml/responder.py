@@ -27,8 +27,8 @@ from sklearn.preprocessing import Normalizer
 
 from trainer_bot.ml.classifier import is_empty_vocabulary
 from trainer_bot.ml.errors import TrainingError
+from trainer_bot.ml.examples import Pair
 from trainer_bot.ml.normalize import WORD_PATTERN, content_text, content_words, normalize_text
-from trainer_bot.training.parsing import Pair
 
 DEFAULT_THRESHOLD = 0.45
 # Characters carry the typo/inflection tolerance; words only sharpen exact matches, so they weigh less.

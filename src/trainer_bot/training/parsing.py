@@ -32,6 +32,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from trainer_bot.errors import UserError
+from trainer_bot.ml.examples import Example, Pair
 from trainer_bot.text import human_size
 
 if TYPE_CHECKING:
@@ -46,18 +47,6 @@ _SNIPPET_CHARS = 40
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
 # O_NOFOLLOW: a file swapped for a symlink after listing is not followed out of the folder.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Pair:
-    prompt: str
-    response: str
 
 
 @dataclass(frozen=True)
