@@ -39,7 +39,6 @@ from trainer_bot.storage import (
     JobRepository,
     ModelVersionRepository,
     TestRunRepository,
-    default_url,
 )
 from trainer_bot.training.active_models import ActiveModels, signing_key
 from trainer_bot.training.catalog import DatasetCatalog
@@ -115,16 +114,19 @@ class TrainerBot:
     async def _open_services(self) -> None:
         """Build every service; each one that holds resources is closed by `stop`, in reverse order."""
         settings = self.settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        layout = settings.layout
+        layout.ensure()
         registry = self.client.di.registry_for(lightbulb.di.Contexts.DEFAULT)
         registry.register_value(Settings, settings)
         registry.register_value(InstructionSource, InstructionSource(settings.instruction_file))
 
-        database = Database.from_url(settings.database_url or default_url(settings.data_dir))
+        database = Database.from_url(settings.database_url or layout.default_database_url)
         self._resources.push_async_callback(database.close)
         await database.migrate()
-        workspaces = Workspaces(settings.data_dir)
-        models = ActiveModels(workspaces, ModelVersionRepository(database), signing_key(settings.data_dir))
+        workspaces = Workspaces(layout)
+        models = ActiveModels(
+            workspaces, ModelVersionRepository(database), signing_key(layout.signing_key_file)
+        )
         conversation = ConversationService(ConversationRepository(database), models)
         registry.register_value(ConversationService, conversation)
         await self._open_training(registry, database, workspaces, models, conversation)
@@ -164,7 +166,7 @@ class TrainerBot:
             cpu_threads=settings.stt_threads,
             max_bytes=int(settings.stt_max_mb * 1024 * 1024),
             max_seconds=settings.stt_max_seconds,
-            cache_dir=settings.data_dir / "whisper",
+            cache_dir=settings.layout.whisper_cache,
         )
         listening = Listening(transcriber, preferences, max_bytes=int(settings.stt_max_mb * 1024 * 1024))
         self._resources.push_async_callback(listening.close)

@@ -53,7 +53,7 @@ def _stt_server(host: str, port: int) -> int:
         cpu_threads=settings.stt_threads,
         max_bytes=max_bytes,
         max_seconds=settings.stt_max_seconds,
-        cache_dir=settings.data_dir / "whisper",
+        cache_dir=settings.layout.whisper_cache,
     )
 
     async def serve() -> None:

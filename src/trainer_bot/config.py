@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from trainer_bot.layout import DataLayout
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
@@ -95,6 +97,10 @@ class Settings(BaseSettings):
         if not codes or not all(code.isalpha() and 2 <= len(code) <= 3 for code in codes):
             raise ValueError("give language codes such as ru,en")
         return codes
+
+    @property
+    def layout(self) -> DataLayout:
+        return DataLayout(self.data_dir)
 
     @property
     def max_upload_bytes(self) -> int:

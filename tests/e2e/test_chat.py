@@ -8,7 +8,8 @@ from discord_sandbox import DiscordEmulator, Upload
 from discord_sandbox.state import Member
 from trainer_bot.app import TrainerBot
 from trainer_bot.config import Settings
-from trainer_bot.storage import ConversationRepository, Database, default_url
+from trainer_bot.layout import DataLayout
+from trainer_bot.storage import ConversationRepository, Database
 
 from .conftest import BotFactory, answer_to
 
@@ -26,7 +27,7 @@ async def teach_pairs(emulator: DiscordEmulator, member: Member) -> None:
 
 
 async def stored_conversation(settings: Settings) -> ConversationRepository:
-    return ConversationRepository(Database.from_url(default_url(settings.data_dir)))
+    return ConversationRepository(Database.from_url(DataLayout(settings.data_dir).default_database_url))
 
 
 async def test_a_mention_gets_an_answer_and_other_messages_are_left_alone(

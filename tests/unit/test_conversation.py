@@ -14,7 +14,8 @@ from trainer_bot.chat.conversation import (
     ConversationService,
     NotMyAnswer,
 )
-from trainer_bot.storage import ConversationRepository, Database, ModelVersionRepository, default_url
+from trainer_bot.layout import DataLayout
+from trainer_bot.storage import ConversationRepository, Database, ModelVersionRepository
 from trainer_bot.training.active_models import ActiveModels
 from trainer_bot.workspace.paths import Workspaces
 
@@ -23,9 +24,9 @@ GUILD, OTHER_GUILD, CHANNEL, MEMBER = 1, 2, 10, 100
 
 @pytest.fixture
 async def conversation(tmp_path: Path) -> AsyncIterator[ConversationService]:
-    database = Database.from_url(default_url(tmp_path))
+    database = Database.from_url(DataLayout(tmp_path).default_database_url)
     await database.migrate()
-    models = ActiveModels(Workspaces(tmp_path), ModelVersionRepository(database), b"k" * 32)
+    models = ActiveModels(Workspaces(DataLayout(tmp_path)), ModelVersionRepository(database), b"k" * 32)
     yield ConversationService(ConversationRepository(database), models)
     await database.close()
 

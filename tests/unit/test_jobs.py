@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from trainer_bot.storage import Database, JobRepository, JobStatus, default_url
+from trainer_bot.layout import DataLayout
+from trainer_bot.storage import Database, JobRepository, JobStatus
 from trainer_bot.training.jobs import INTERNAL_ERROR, JobOutcome, JobRunner, JobUpdate, ProgressCallback, Work
 
 GUILD_A = 100_000_000_000_000_001
@@ -88,7 +89,7 @@ def blocked_until(started: threading.Event, release: threading.Event) -> Work:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database.from_url(default_url(tmp_path))
+    database = Database.from_url(DataLayout(tmp_path).default_database_url)
     await database.migrate()
     yield database
     await database.close()

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from trainer_bot.layout import DataLayout
 from trainer_bot.storage import (
     ConversationRepository,
     Database,
@@ -37,7 +38,6 @@ from trainer_bot.storage import (
     ModelVersionRepository,
     TestRunRepository,
     TurnSource,
-    default_url,
 )
 from trainer_bot.storage.coltypes import UTCDateTime
 from trainer_bot.storage.migrate import (
@@ -67,7 +67,7 @@ async def _wipe_postgres(url: str) -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        return default_url(tmp_path)
+        return DataLayout(tmp_path).default_database_url
     if not POSTGRES_URL:
         pytest.skip("set TRAINER_BOT_TEST_POSTGRES_URL to also test PostgreSQL")
     await _wipe_postgres(POSTGRES_URL)
@@ -185,7 +185,7 @@ def upgrade() -> None:
 
 
 async def test_sqlite_migration_that_breaks_foreign_keys_is_rolled_back(tmp_path: Path) -> None:
-    db = Database.from_url(default_url(tmp_path))
+    db = Database.from_url(DataLayout(tmp_path).default_database_url)
     try:
         await db.migrate()
         job = await JobRepository(db).create(GUILD, USER, None, [])
@@ -217,7 +217,7 @@ def test_postgresql_migration_renders_offline() -> None:
 
 
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
-    db = Database.from_url(default_url(tmp_path / "nested" / "dir"))
+    db = Database.from_url(DataLayout(tmp_path / "nested" / "dir").default_database_url)
     try:
         await db.migrate()
         async with db.session() as session:
@@ -230,7 +230,10 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_busy_timeout(tmp_pa
 
 
 def test_default_url_points_into_the_data_dir(tmp_path: Path) -> None:
-    assert default_url(tmp_path) == f"sqlite+aiosqlite:///{tmp_path.resolve().as_posix()}/trainer-bot.sqlite3"
+    assert (
+        DataLayout(tmp_path).default_database_url
+        == f"sqlite+aiosqlite:///{tmp_path.resolve().as_posix()}/trainer-bot.sqlite3"
+    )
 
 
 def test_naive_datetimes_are_refused() -> None:

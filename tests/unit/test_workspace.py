@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from trainer_bot.layout import DataLayout
 from trainer_bot.workspace.paths import (
     COMPLETE_MAX_VISITS,
     MAX_SUGGESTION_CHARS,
@@ -64,7 +65,7 @@ def test_ensure_creates_root_and_subdirectories(tmp_path: Path) -> None:
 
 
 def test_workspaces_creates_and_caches_per_guild(tmp_path: Path) -> None:
-    workspaces = Workspaces(tmp_path / "data")
+    workspaces = Workspaces(DataLayout(tmp_path / "data"))
     first = workspaces.for_guild(42)
     assert first is workspaces.for_guild(42)
     assert first.root == (tmp_path / "data" / "guilds" / "42").resolve()
@@ -75,7 +76,7 @@ def test_workspaces_creates_and_caches_per_guild(tmp_path: Path) -> None:
 @pytest.mark.parametrize("guild_id", [0, -1, True])
 def test_workspaces_rejects_bad_guild_ids(tmp_path: Path, guild_id: int) -> None:
     with pytest.raises(ValueError):
-        Workspaces(tmp_path).for_guild(guild_id)
+        Workspaces(DataLayout(tmp_path)).for_guild(guild_id)
 
 
 # ---------------------------------------------------------------------- resolve: accepted

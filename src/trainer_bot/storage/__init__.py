@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainer_bot.storage.db import Database, default_url
+from trainer_bot.storage.db import Database
 from trainer_bot.storage.records import (
     ChatChannel,
     ConversationTurn,
@@ -52,5 +52,4 @@ __all__ = [
     "TestRunRepository",
     "TrainingJob",
     "TurnSource",
-    "default_url",
 ]

@@ -16,13 +16,8 @@ from trainer_bot.storage import migrate as migrations
 
 log = logging.getLogger(__name__)
 
-DATABASE_FILENAME = "trainer-bot.sqlite3"
 # How long a SQLite writer waits for another one before giving up with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5_000
-
-
-def default_url(data_dir: Path) -> str:
-    return f"sqlite+aiosqlite:///{(data_dir / DATABASE_FILENAME).resolve().as_posix()}"
 
 
 class Database:

@@ -13,12 +13,10 @@ from trainer_bot.storage import ModelVersionRepository
 from trainer_bot.workspace.paths import Workspaces
 
 _LOGGER = logging.getLogger(__name__)
-KEY_FILE = "model-signing.key"
 
 
-def signing_key(data_dir: Path) -> bytes:
+def signing_key(path: Path) -> bytes:
     """The key that signs model files, so the bot only ever unpickles files it wrote itself."""
-    path = data_dir / KEY_FILE
     try:
         return path.read_bytes()
     except FileNotFoundError:

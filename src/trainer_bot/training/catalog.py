@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from trainer_bot.errors import UserError
+from trainer_bot.layout import DATASETS
 from trainer_bot.storage import Dataset, DatasetRepository, DatasetSource
 from trainer_bot.training.parsing import (
     DatasetLimits,
@@ -19,8 +20,6 @@ from trainer_bot.training.parsing import (
     parse_inline,
 )
 from trainer_bot.workspace.paths import Workspaces
-
-COPY_DIRECTORY = "datasets"
 
 
 class UploadTooLarge(UserError):
@@ -105,7 +104,7 @@ class DatasetCatalog:
             return dataclasses.replace(earlier, selected=earlier.selected or selected)
         workspace = self._workspaces.for_guild(guild_id)
         filename = f"{_slug(name)}-{digest[:12]}.jsonl"
-        path = await asyncio.to_thread(workspace.write_new_file, COPY_DIRECTORY, filename, data)
+        path = await asyncio.to_thread(workspace.write_new_file, DATASETS, filename, data)
         return await self._repository.add(
             guild_id=guild_id,
             name=name,

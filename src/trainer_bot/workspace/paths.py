@@ -1,6 +1,6 @@
 """Guild workspaces: the one place that turns member-typed paths into real paths.
 
-Every guild owns ``<data_dir>/guilds/<guild_id>/`` with ``files/``, ``datasets/``, ``archives/`` and
+Every guild owns ``DATA_DIR/guilds/<guild_id>/`` (see `trainer_bot.layout`) with ``files/``, ``datasets/``, ``archives/`` and
 ``models/``. Members type paths relative to that root, and everything they type goes through
 :meth:`Workspace.resolve`, which refuses anything that could reach outside it.
 
@@ -42,10 +42,10 @@ from pathlib import Path
 from typing import Literal
 
 from trainer_bot.errors import UserError
+from trainer_bot.layout import ARCHIVES, DATASETS, FILES, GUILD_FOLDERS, MODELS, DataLayout
 
 PathKind = Literal["file", "dir", "any"]
 
-SUBDIRECTORIES = ("files", "datasets", "archives", "models")
 MAX_COMPONENT_BYTES = 255
 # Autocomplete bounds: Discord expects an answer within 3 seconds, whatever the workspace holds.
 COMPLETE_DEPTH = 3
@@ -90,23 +90,23 @@ class Workspace:
 
     @property
     def files_dir(self) -> Path:
-        return self.root / "files"
+        return self.root / FILES
 
     @property
     def datasets_dir(self) -> Path:
-        return self.root / "datasets"
+        return self.root / DATASETS
 
     @property
     def archives_dir(self) -> Path:
-        return self.root / "archives"
+        return self.root / ARCHIVES
 
     @property
     def models_dir(self) -> Path:
-        return self.root / "models"
+        return self.root / MODELS
 
     def ensure(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        for name in SUBDIRECTORIES:
+        for name in GUILD_FOLDERS:
             (self.root / name).mkdir(exist_ok=True)
 
     # ------------------------------------------------------------------ resolving
@@ -258,7 +258,7 @@ class Workspace:
 
     # ------------------------------------------------------------------ archives
 
-    def archive(self, directory: str, *, into: str = "archives") -> ArchiveResult:
+    def archive(self, directory: str, *, into: str = ARCHIVES) -> ArchiveResult:
         """Zip a workspace folder into ``<into>/<name>-<UTC timestamp>.zip`` (blocking I/O)."""
         source = self.resolve(directory, kind="dir")
         target_dir = self._prepare_dir(into)
@@ -370,8 +370,8 @@ class Workspace:
 class Workspaces:
     """All guild workspaces under one data directory, created on first use and cached."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = Path(data_dir)
+    def __init__(self, layout: DataLayout) -> None:
+        self._layout = layout
         self._cache: dict[int, Workspace] = {}
         # for_guild may be called from worker threads as well as the event loop.
         self._lock = threading.Lock()
@@ -383,7 +383,7 @@ class Workspaces:
         with self._lock:
             workspace = self._cache.get(key)
             if workspace is None:
-                workspace = Workspace(self.data_dir / "guilds" / str(key))
+                workspace = Workspace(self._layout.guild_dir(key))
                 workspace.ensure()
                 self._cache[key] = workspace
             return workspace
