@@ -129,7 +129,7 @@ class TrainerBot:
         )
         conversation = ConversationService(ConversationRepository(database), models)
         registry.register_value(ConversationService, conversation)
-        await self._open_training(registry, database, workspaces, models, conversation)
+        await self._open_training(registry, database, workspaces, models)
         preferences = GuildPreferences(
             GuildSettingsRepository(database),
             languages=settings.stt_languages,
@@ -144,7 +144,6 @@ class TrainerBot:
         database: Database,
         workspaces: Workspaces,
         models: ActiveModels,
-        conversation: ConversationService,
     ) -> None:
         limits = DatasetLimits(max_file_bytes=self.settings.max_upload_bytes)
         catalog = DatasetCatalog(DatasetRepository(database), workspaces, limits)
@@ -153,8 +152,9 @@ class TrainerBot:
         await runner.start()
         self._resources.push_async_callback(runner.close)
         registry.register_value(FileService, FileService(workspaces, catalog))
-        registry.register_value(TrainingService, TrainingService(catalog, runner, jobs, models, conversation))
-        registry.register_value(TestService, TestService(models, TestRunRepository(database), catalog))
+        training = TrainingService(catalog, runner, jobs, models, ConversationRepository(database))
+        registry.register_value(TrainingService, training)
+        registry.register_value(TestService, TestService(models, TestRunRepository(database)))
 
     async def _open_speech(self, registry: linkd.Registry, preferences: GuildPreferences) -> None:
         settings = self.settings

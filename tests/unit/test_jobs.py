@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from trainer_bot.layout import DataLayout
-from trainer_bot.storage import Database, JobRepository, JobStatus
-from trainer_bot.training.jobs import INTERNAL_ERROR, JobOutcome, JobRunner, JobUpdate, ProgressCallback, Work
+from trainer_bot.storage import Database, JobRepository, JobStatus, TrainingJob
+from trainer_bot.training.jobs import INTERNAL_ERROR, JobContext, JobOutcome, JobRunner, Work
 
 GUILD_A = 100_000_000_000_000_001
 GUILD_B = 100_000_000_000_000_002
@@ -30,9 +30,9 @@ class BadDataError(Exception):
 
 class Recorder:
     def __init__(self) -> None:
-        self.updates: list[JobUpdate] = []
+        self.updates: list[TrainingJob] = []
 
-    async def __call__(self, update: JobUpdate) -> None:
+    async def __call__(self, update: TrainingJob) -> None:
         self.updates.append(update)
 
     @property
@@ -50,7 +50,7 @@ class Overlap:
         self.order: list[str] = []
 
     def work(self, name: str, seconds: float) -> Work:
-        def run(progress: ProgressCallback) -> JobOutcome:
+        def run(job: JobContext) -> JobOutcome:
             with self._lock:
                 self.current += 1
                 self.peak = max(self.peak, self.current)
@@ -64,22 +64,22 @@ class Overlap:
 
 
 def succeed(metrics: dict[str, Any] | None = None, version: str | None = "v1") -> Work:
-    def run(progress: ProgressCallback) -> JobOutcome:
-        progress(0.5, "halfway")
+    def run(job: JobContext) -> JobOutcome:
+        job.progress(0.5, "halfway")
         return JobOutcome(metrics=metrics or {"accuracy": 1.0}, model_version=version)
 
     return run
 
 
 def fail_with(error: BaseException) -> Work:
-    def run(progress: ProgressCallback) -> JobOutcome:
+    def run(job: JobContext) -> JobOutcome:
         raise error
 
     return run
 
 
 def blocked_until(started: threading.Event, release: threading.Event) -> Work:
-    def run(progress: ProgressCallback) -> JobOutcome:
+    def run(job: JobContext) -> JobOutcome:
         started.set()
         release.wait(5)
         return JobOutcome(metrics={})
@@ -164,6 +164,50 @@ async def test_user_error_is_shown_to_members(make_runner: RunnerFactory, repo: 
     assert stored.finished_at is not None
 
 
+async def test_commit_runs_on_the_event_loop_before_the_job_counts_as_succeeded(
+    make_runner: RunnerFactory, repo: JobRepository
+) -> None:
+    runner = await make_runner()
+    seen: dict[str, Any] = {}
+
+    def work(job: JobContext) -> JobOutcome:
+        seen["worker"] = threading.current_thread()
+
+        async def commit() -> None:
+            seen["committer"] = threading.current_thread()
+            stored = await repo.get(GUILD_A, job.job_id)
+            assert stored is not None
+            seen["status while committing"] = stored.status
+
+        return JobOutcome(metrics={}, model_version="v2", commit=commit)
+
+    job_id = await runner.submit(GUILD_A, USER, None, work, dataset_ids=[])
+    final = await runner.wait(job_id)
+    assert (final.status, final.model_version) == (JobStatus.SUCCEEDED, "v2")
+    assert seen["committer"] is threading.main_thread() is not seen["worker"]
+    assert seen["status while committing"] is JobStatus.RUNNING
+
+
+async def test_a_failed_commit_fails_the_job(make_runner: RunnerFactory, repo: JobRepository) -> None:
+    runner = await make_runner()
+
+    def work(job: JobContext) -> JobOutcome:
+        async def commit() -> None:
+            raise BadDataError("the model could not go live")
+
+        return JobOutcome(metrics={}, model_version="v3", commit=commit)
+
+    job_id = await runner.submit(GUILD_A, USER, None, work, dataset_ids=[], user_errors=(BadDataError,))
+    final = await runner.wait(job_id)
+    assert (final.status, final.error, final.model_version) == (
+        JobStatus.FAILED,
+        "the model could not go live",
+        None,
+    )
+    stored = await repo.get(GUILD_A, job_id)
+    assert stored is not None and stored.status is JobStatus.FAILED
+
+
 async def test_unexpected_error_is_hidden_and_logged(
     make_runner: RunnerFactory, repo: JobRepository, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -187,7 +231,7 @@ async def test_failing_on_update_never_fails_the_job(
 ) -> None:
     runner = await make_runner()
 
-    async def broken(update: JobUpdate) -> None:
+    async def broken(update: TrainingJob) -> None:
         raise RuntimeError("discord is down")
 
     with caplog.at_level(logging.ERROR, logger="trainer_bot.training.jobs"):
@@ -213,7 +257,7 @@ async def test_jobs_of_different_guilds_run_concurrently(make_runner: RunnerFact
     runner = await make_runner(max_concurrent=2)
     both_running = threading.Barrier(2, timeout=5)  # breaks (failing the jobs) unless they overlap
 
-    def meet(progress: ProgressCallback) -> JobOutcome:
+    def meet(job: JobContext) -> JobOutcome:
         both_running.wait()
         return JobOutcome(metrics={})
 
@@ -239,21 +283,21 @@ async def test_progress_is_throttled_and_persisted_but_the_final_update_always_a
     runner = await make_runner(progress_interval=0.1)
     persisted: list[float] = []
 
-    async def on_update(update: JobUpdate) -> None:
+    async def on_update(update: TrainingJob) -> None:
         recorder.updates.append(update)
-        stored = await repo.get(update.guild_id, update.job_id)
+        stored = await repo.get(update.guild_id, update.id)
         assert stored is not None
         persisted.append(stored.progress)
 
     recorder = Recorder()
 
-    def chatty(progress: ProgressCallback) -> JobOutcome:
+    def chatty(job: JobContext) -> JobOutcome:
         deadline = time.monotonic() + 0.35
         step = 0
         while time.monotonic() < deadline:
             step += 1
-            progress(min(step / 100_000, 0.99), f"step {step}")
-        progress(float("nan"), "odd value")  # clamped, never stored as NaN
+            job.progress(min(step / 100_000, 0.99), f"step {step}")
+        job.progress(float("nan"), "odd value")  # clamped, never stored as NaN
         return JobOutcome(metrics={"steps": step})
 
     job_id = await runner.submit(GUILD_A, USER, None, chatty, dataset_ids=[], on_update=on_update)
@@ -291,7 +335,7 @@ async def test_start_fails_jobs_left_over_by_a_dead_process(
 async def test_event_loop_stays_responsive_while_work_blocks(make_runner: RunnerFactory) -> None:
     runner = await make_runner()
 
-    def slow(progress: ProgressCallback) -> JobOutcome:
+    def slow(job: JobContext) -> JobOutcome:
         time.sleep(1.0)
         return JobOutcome(metrics={})
 
@@ -313,7 +357,7 @@ async def test_cancel_only_queued_jobs(make_runner: RunnerFactory, repo: JobRepo
     started, release = threading.Event(), threading.Event()
     ran_second = threading.Event()
 
-    def second(progress: ProgressCallback) -> JobOutcome:
+    def second(job: JobContext) -> JobOutcome:
         ran_second.set()
         return JobOutcome(metrics={})
 

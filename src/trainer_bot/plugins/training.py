@@ -17,12 +17,11 @@ from trainer_bot.plugins._shared import (
     require_guild,
     workspace_paths,
 )
-from trainer_bot.storage import JobStatus
+from trainer_bot.storage import JobStatus, TrainingJob
 from trainer_bot.text import human_size
 from trainer_bot.training import reports
 from trainer_bot.training.catalog import UploadedFile
 from trainer_bot.training.evaluation import TestService
-from trainer_bot.training.jobs import JobUpdate
 from trainer_bot.training.service import TrainingRequest, TrainingService
 
 loader = lightbulb.Loader()
@@ -64,16 +63,16 @@ class JobMessage:
         async with self._lock:
             await self._edit(text)
 
-    async def show_queued(self, job_id: int, job: reports.JobView) -> None:
+    async def show_queued(self, job: TrainingJob) -> None:
         """The job's first state, unless its own updates already overtook this call."""
         async with self._lock:
             if not self._progressed:
-                await self._edit(reports.job_text(job_id, job))
+                await self._edit(reports.job_text(job))
 
-    async def __call__(self, update: JobUpdate) -> None:
+    async def __call__(self, update: TrainingJob) -> None:
         async with self._lock:
             self._progressed = True
-            await self._edit(reports.job_text(update.job_id, update))
+            await self._edit(reports.job_text(update))
         if update.status is JobStatus.SUCCEEDED:
             await self._announce(update)
 
@@ -85,7 +84,7 @@ class JobMessage:
         except (hikari.NotFoundError, hikari.UnauthorizedError, hikari.ForbiddenError):
             self._editable = False  # the interaction token expired (15 min) or the message was dismissed
 
-    async def _announce(self, update: JobUpdate) -> None:
+    async def _announce(self, update: TrainingJob) -> None:
         metrics = update.metrics or {}
         accuracy = metrics.get("accuracy")
         score = f" (held-out accuracy {accuracy:.1%})" if accuracy is not None else ""
@@ -140,7 +139,7 @@ class Train(
         except UserError as refusal:
             await message.show(str(refusal))
             return
-        await message.show_queued(job.id, job)
+        await message.show_queued(job)
 
 
 @loader.command
@@ -190,7 +189,7 @@ class Jobs(
             job = await training.job(guild_id, self.job_id)
             if job is None:
                 raise UserError(f"There is no training job #{self.job_id} in this server.")
-            await ctx.respond(reports.job_text(job.id, job), ephemeral=True)
+            await ctx.respond(reports.job_text(job), ephemeral=True)
             return
         jobs = await training.recent_jobs(guild_id)
         if not jobs:

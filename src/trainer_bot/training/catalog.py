@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from trainer_bot.errors import UserError
@@ -20,10 +21,6 @@ from trainer_bot.training.parsing import (
     parse_inline,
 )
 from trainer_bot.workspace.paths import Workspaces
-
-
-class UploadTooLarge(UserError):
-    pass
 
 
 class NoTrainingData(UserError):
@@ -59,11 +56,6 @@ class DatasetCatalog:
 
     # -- reading what members give ----------------------------------------------------------------------
     async def parse_upload(self, upload: UploadedFile, *, default_label: str) -> ParsedDataset:
-        if len(upload.data) > self.limits.max_file_bytes:
-            limit_mb = self.limits.max_file_bytes / 1024 / 1024
-            raise UploadTooLarge(
-                f"`{upload.filename}` is larger than the {limit_mb:g} MB limit for datasets."
-            )
         return await asyncio.to_thread(
             parse_bytes, upload.data, upload.filename, default_label=default_label, limits=self.limits
         )
@@ -122,11 +114,21 @@ class DatasetCatalog:
     async def selected(self, guild_id: int) -> list[Dataset]:
         return await self._repository.list_selected(guild_id)
 
-    async def load(self, guild_id: int, datasets: list[Dataset]) -> ParsedDataset:
-        """Read stored copies back. They are the bot's own files, but still resolved inside the workspace."""
+    async def load(
+        self,
+        guild_id: int,
+        datasets: list[Dataset],
+        *,
+        already_parsed: Mapping[int, ParsedDataset] | None = None,
+    ) -> ParsedDataset:
+        """The datasets' content, in order. Stored copies are read back (they are the bot's own files, but
+        still resolved inside the workspace) unless `already_parsed` holds them by dataset id."""
         workspace = self._workspaces.for_guild(guild_id)
         merged = ParsedDataset(examples=[], pairs=[])
         for dataset in datasets:
+            if already_parsed is not None and dataset.id in already_parsed:
+                merged = merged.merge(already_parsed[dataset.id])
+                continue
             path = await asyncio.to_thread(workspace.resolve, dataset.path, kind="file")
             data = await asyncio.to_thread(path.read_bytes)
             label = dataset.default_label or "positive"

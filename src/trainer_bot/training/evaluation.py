@@ -11,7 +11,7 @@ from trainer_bot.errors import UserError
 from trainer_bot.ml import EvaluationResult, NotTrainedError, evaluate
 from trainer_bot.storage import Misclassified, TestRunRepository
 from trainer_bot.training.active_models import ActiveModels
-from trainer_bot.training.catalog import DatasetCatalog, UploadedFile
+from trainer_bot.training.catalog import UploadedFile
 
 MAX_TEST_ITEMS = 10_000
 
@@ -71,15 +71,12 @@ def parse_test_json(raw: str) -> list[TestItem]:
 class TestService:
     __test__ = False
 
-    def __init__(self, models: ActiveModels, runs: TestRunRepository, catalog: DatasetCatalog) -> None:
+    def __init__(self, models: ActiveModels, runs: TestRunRepository) -> None:
         self._models = models
         self._runs = runs
-        self._catalog = catalog
 
     async def items_from(self, test_data: str | None, upload: UploadedFile | None) -> list[TestItem]:
         if upload is not None:
-            if len(upload.data) > self._catalog.limits.max_file_bytes:
-                raise BadTestData(f"`{upload.filename}` is too large for a test set.")
             try:
                 text = upload.data.decode("utf-8-sig")
             except UnicodeDecodeError:

@@ -12,6 +12,7 @@ import collections
 import concurrent.futures
 import contextlib
 import contextvars
+import dataclasses
 import logging
 import math
 import threading
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.records import JobStatus, TrainingJob
 from trainer_bot.storage.repositories.jobs import INTERRUPTED, JobRepository
 
@@ -34,28 +36,27 @@ MAX_STAGE_LENGTH = 200
 
 
 @dataclass(frozen=True)
-class JobOutcome:
-    metrics: dict[str, Any]
-    model_version: str | None = None
+class JobContext:
+    """What the work knows of its job. `progress` may be called from the worker thread at any rate."""
 
-
-Work = Callable[[ProgressCallback], JobOutcome]
-"""Blocking; runs in a worker thread. Raise to fail the job."""
+    job_id: int
+    guild_id: int
+    progress: ProgressCallback
 
 
 @dataclass(frozen=True)
-class JobUpdate:
-    job_id: int
-    guild_id: int
-    status: JobStatus
-    progress: float
-    stage: str
-    metrics: dict[str, Any] | None
-    error: str | None
-    model_version: str | None
+class JobOutcome:
+    metrics: dict[str, Any]
+    model_version: str | None = None
+    commit: Callable[[], Awaitable[None]] | None = None
+    """Runs on the event loop once the work is done, before the job counts as succeeded (e.g. make a
+    new model live). Raise to fail the job."""
 
 
-UpdateCallback = Callable[[JobUpdate], Awaitable[None]]
+Work = Callable[[JobContext], JobOutcome]
+"""Blocking; runs in a worker thread. Raise to fail the job."""
+
+UpdateCallback = Callable[[TrainingJob], Awaitable[None]]
 ErrorTypes = tuple[type[BaseException], ...]
 
 
@@ -65,15 +66,11 @@ class _Job:
     def __init__(
         self, record: TrainingJob, work: Work, on_update: UpdateCallback | None, user_errors: ErrorTypes
     ) -> None:
-        self.id = record.id
-        self.guild_id = record.guild_id
+        self.view = record  # what members see; every change is also written to the job's row
         self.work = work
         self.on_update = on_update
         self.user_errors = user_errors
-        self.status = JobStatus.QUEUED
-        self.progress = 0.0
-        self.stage = record.stage
-        self.done: asyncio.Future[JobUpdate] = asyncio.get_running_loop().create_future()
+        self.done: asyncio.Future[TrainingJob] = asyncio.get_running_loop().create_future()
         # Progress hand-off: the thread overwrites `latest` and pokes the loop only when no poke is
         # pending, so a million reports cost a handful of loop callbacks.
         self.lock = threading.Lock()
@@ -84,19 +81,21 @@ class _Job:
         # Tail of this job's chain of writes + notifications; each link waits for the previous one.
         self.publishing: asyncio.Task[None] | None = None
 
-    def update(self, **changes: Any) -> JobUpdate:
-        values: dict[str, Any] = {
-            "job_id": self.id,
-            "guild_id": self.guild_id,
-            "status": self.status,
-            "progress": self.progress,
-            "stage": self.stage,
-            "metrics": None,
-            "error": None,
-            "model_version": None,
-        }
-        values.update(changes)
-        return JobUpdate(**values)
+    @property
+    def id(self) -> int:
+        return self.view.id
+
+    @property
+    def guild_id(self) -> int:
+        return self.view.guild_id
+
+    @property
+    def status(self) -> JobStatus:
+        return self.view.status
+
+    def change(self, **changes: Any) -> TrainingJob:
+        self.view = dataclasses.replace(self.view, **changes)
+        return self.view
 
 
 def _clamp(progress: float) -> float:
@@ -190,16 +189,16 @@ class JobRunner:
         job = self._tracked.get(job_id)
         if job is None or job.guild_id != guild_id or job.status is not JobStatus.QUEUED:
             return False
-        job.status = JobStatus.CANCELLED  # before any await: the guild's drainer now skips it
-        job.stage = "cancelled"
+        # Before any await: the guild's drainer now skips it.
+        final = job.change(status=JobStatus.CANCELLED, stage="cancelled", finished_at=utcnow())
         queue = self._queues.get(guild_id)
         if queue is not None and job in queue:
             queue.remove(job)
-        await self._finish(job, lambda: self._jobs.mark_cancelled(job_id), job.update())
+        await self._finish(job, lambda: self._jobs.mark_cancelled(job_id, at=final.finished_at), final)
         log.info("job %d cancelled", job_id)
         return True
 
-    async def wait(self, job_id: int) -> JobUpdate:
+    async def wait(self, job_id: int) -> TrainingJob:
         """The job's final update, waiting for it if needed. LookupError for unknown or orphaned jobs."""
         job = self._tracked.get(job_id)
         if job is not None:
@@ -209,16 +208,7 @@ class JobRunner:
             raise KeyError(job_id)
         if not record.status.finished:
             raise LookupError(f"job {job_id} is {record.status} but not run by this runner")
-        return JobUpdate(
-            job_id=record.id,
-            guild_id=record.guild_id,
-            status=record.status,
-            progress=record.progress,
-            stage=record.stage,
-            metrics=record.metrics,
-            error=record.error,
-            model_version=record.model_version,
-        )
+        return record
 
     async def close(self, timeout: float = 10.0) -> None:
         """Cancel queued jobs, give running ones `timeout` seconds, then mark the rest interrupted.
@@ -258,55 +248,62 @@ class JobRunner:
         # The slot bounds worker threads, and this job's is done: other guilds may start while the
         # result is saved and announced. (This guild's next job still waits, so its updates stay in order.)
         if isinstance(result, JobOutcome):
-            job.status = JobStatus.SUCCEEDED
-            job.progress = 1.0
-            job.stage = "done"
-            final = job.update(metrics=result.metrics, model_version=result.model_version)
+            final = job.change(
+                status=JobStatus.SUCCEEDED,
+                progress=1.0,
+                stage="done",
+                metrics=result.metrics,
+                model_version=result.model_version,
+                finished_at=utcnow(),
+            )
             await self._finish(
-                job, lambda: self._jobs.finish_success(job.id, result.metrics, result.model_version), final
+                job,
+                lambda: self._jobs.finish_success(
+                    job.id, result.metrics, result.model_version, at=final.finished_at
+                ),
+                final,
             )
             log.info("job %d succeeded (model %s)", job.id, result.model_version)
         else:
-            job.status = JobStatus.FAILED
-            await self._finish(
-                job, lambda: self._jobs.finish_failure(job.id, result), job.update(error=result)
-            )
+            await self._fail(job, result)
 
     async def _mark_running(self, job: _Job) -> bool:
+        running = job.change(status=JobStatus.RUNNING, stage="starting", started_at=utcnow())
         try:
-            started = await self._jobs.mark_running(job.id)
+            started = await self._jobs.mark_running(job.id, at=running.started_at)
         except Exception:
             log.exception("could not mark job %d running", job.id)
-            job.status = JobStatus.FAILED
-            await self._finish(
-                job,
-                lambda: self._jobs.finish_failure(job.id, INTERNAL_ERROR),
-                job.update(error=INTERNAL_ERROR),
-            )
+            await self._fail(job, INTERNAL_ERROR)
             return False
         if not started:
             log.warning("job %d was no longer queued in the database; skipping it", job.id)
-            job.status = JobStatus.FAILED
-            await self._finish(job, None, job.update(error=INTERNAL_ERROR))
+            job.change(status=JobStatus.FAILED, error=INTERNAL_ERROR, finished_at=utcnow())
+            await self._finish(job, None, job.view)
             return False
-        job.status = JobStatus.RUNNING
-        job.stage = "starting"
-        self._publish(job, None, job.update())
+        self._publish(job, None, job.view)
         log.info("job %d started for guild %d", job.id, job.guild_id)
         return True
 
     async def _execute(self, job: _Job) -> JobOutcome | str:
-        """Run the work in the executor; its outcome, or the error text members may see."""
+        """Run the work in the executor, then its commit step here; the outcome, or the error text
+        members may see."""
         loop = asyncio.get_running_loop()
         catchable: ErrorTypes = (Exception, *job.user_errors)
         context = contextvars.copy_context()  # keep log context etc. visible inside the thread
+        job_context = JobContext(job.id, job.guild_id, self._reporter(job))
         try:
-            outcome = await loop.run_in_executor(self._executor, context.run, job.work, self._reporter(job))
+            outcome = await loop.run_in_executor(self._executor, context.run, job.work, job_context)
             if not isinstance(outcome, JobOutcome):
                 raise TypeError(f"job work returned {type(outcome).__name__}, not JobOutcome")
+            if outcome.commit is not None:
+                await outcome.commit()
         except catchable as exc:
             return self._describe(job, exc)
         return outcome
+
+    async def _fail(self, job: _Job, error: str) -> None:
+        final = job.change(status=JobStatus.FAILED, error=error, finished_at=utcnow())
+        await self._finish(job, lambda: self._jobs.finish_failure(job.id, error, at=final.finished_at), final)
 
     def _describe(self, job: _Job, exc: BaseException) -> str:
         if isinstance(exc, job.user_errors):
@@ -346,11 +343,12 @@ class JobRunner:
             latest, job.latest, job.poked = job.latest, None, False
         if latest is None:
             return
-        job.progress, job.stage = latest
+        progress, stage = latest
         job.last_flush = asyncio.get_running_loop().time()
-        self._publish(job, lambda: self._jobs.update_progress(job.id, *latest), job.update())
+        update = job.change(progress=progress, stage=stage)
+        self._publish(job, lambda: self._jobs.update_progress(job.id, progress, stage), update)
 
-    def _publish(self, job: _Job, write: Callable[[], Awaitable[object]] | None, update: JobUpdate) -> None:
+    def _publish(self, job: _Job, write: Callable[[], Awaitable[object]] | None, update: TrainingJob) -> None:
         previous = job.publishing
         job.publishing = asyncio.get_running_loop().create_task(
             self._write_then_notify(previous, write, job, update)
@@ -361,7 +359,7 @@ class JobRunner:
         previous: asyncio.Task[None] | None,
         write: Callable[[], Awaitable[object]] | None,
         job: _Job,
-        update: JobUpdate,
+        update: TrainingJob,
     ) -> None:
         if previous is not None:
             await asyncio.wait([previous])  # order, not outcome: it never raises, may be cancelled
@@ -382,7 +380,7 @@ class JobRunner:
             log.exception("on_update for job %d failed", job.id)
 
     async def _finish(
-        self, job: _Job, write: Callable[[], Awaitable[object]] | None, final: JobUpdate
+        self, job: _Job, write: Callable[[], Awaitable[object]] | None, final: TrainingJob
     ) -> None:
         """Persist and announce the final state after every earlier update, then release waiters."""
         if job.flush_handle is not None:
@@ -398,15 +396,15 @@ class JobRunner:
     async def _abandon(self, job: _Job) -> None:
         """Give up on a job still running at close: record it as interrupted without waiting for it."""
         log.warning("job %d still running at shutdown; marking it interrupted", job.id)
-        job.status = JobStatus.FAILED
+        final = job.change(status=JobStatus.FAILED, error=INTERRUPTED, finished_at=utcnow())
         if job.flush_handle is not None:
             job.flush_handle.cancel()
         if job.publishing is not None:
             job.publishing.cancel()
         try:
-            await self._jobs.finish_failure(job.id, INTERRUPTED)
+            await self._jobs.finish_failure(job.id, INTERRUPTED, at=final.finished_at)
         except Exception:
             log.exception("could not mark job %d interrupted", job.id)
         self._tracked.pop(job.id, None)
         if not job.done.done():
-            job.done.set_result(job.update(error=INTERRUPTED))
+            job.done.set_result(final)

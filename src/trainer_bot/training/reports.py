@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Protocol
+from typing import Any
 
 from trainer_bot.ml import EvaluationResult, format_confusion
-from trainer_bot.storage import JobStatus
+from trainer_bot.storage import JobStatus, TrainingJob
 from trainer_bot.text import DISCORD_MESSAGE_LIMIT
 
 SHOWN_PREDICTIONS = 15
-
-
-class JobView(Protocol):
-    """What both a live JobUpdate and a stored TrainingJob carry."""
-
-    @property
-    def status(self) -> JobStatus: ...
-    @property
-    def progress(self) -> float: ...
-    @property
-    def stage(self) -> str: ...
-    @property
-    def metrics(self) -> dict[str, Any] | None: ...
-    @property
-    def error(self) -> str | None: ...
-    @property
-    def model_version(self) -> str | None: ...
 
 
 def progress_bar(fraction: float, width: int = 12) -> str:
@@ -58,8 +41,8 @@ def training_summary(metrics: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def job_text(job_id: int, job: JobView) -> str:
-    head = f"Training job **#{job_id}**"
+def job_text(job: TrainingJob) -> str:
+    head = f"Training job **#{job.id}**"
     if job.status is JobStatus.QUEUED:
         return f"{head}: queued, waiting for its turn.\n{progress_bar(0)}"
     if job.status is JobStatus.RUNNING:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -60,19 +61,27 @@ class JobRepository:
             session.add(row)
         return _record(row)
 
-    async def mark_running(self, job_id: int, stage: str = "starting") -> bool:
+    # `at`: the moment the caller already shows members, so the stored job reads the same.
+    async def mark_running(self, job_id: int, stage: str = "starting", *, at: datetime | None = None) -> bool:
         return await self._move(
             job_id,
             (JobStatus.QUEUED.value,),
             status=JobStatus.RUNNING.value,
             stage=stage,
-            started_at=utcnow(),
+            started_at=at or utcnow(),
         )
 
     async def update_progress(self, job_id: int, progress: float, stage: str) -> bool:
         return await self._move(job_id, (JobStatus.RUNNING.value,), progress=progress, stage=stage)
 
-    async def finish_success(self, job_id: int, metrics: dict[str, Any], model_version: str | None) -> bool:
+    async def finish_success(
+        self,
+        job_id: int,
+        metrics: dict[str, Any],
+        model_version: str | None,
+        *,
+        at: datetime | None = None,
+    ) -> bool:
         return await self._move(
             job_id,
             (JobStatus.RUNNING.value,),
@@ -81,22 +90,22 @@ class JobRepository:
             stage="done",
             metrics=metrics,
             model_version=model_version,
-            finished_at=utcnow(),
+            finished_at=at or utcnow(),
         )
 
-    async def finish_failure(self, job_id: int, error: str) -> bool:
+    async def finish_failure(self, job_id: int, error: str, *, at: datetime | None = None) -> bool:
         # Allowed from queued too: a job can fail before its work ever starts (e.g. shutdown).
         return await self._move(
-            job_id, _UNFINISHED, status=JobStatus.FAILED.value, error=error, finished_at=utcnow()
+            job_id, _UNFINISHED, status=JobStatus.FAILED.value, error=error, finished_at=at or utcnow()
         )
 
-    async def mark_cancelled(self, job_id: int) -> bool:
+    async def mark_cancelled(self, job_id: int, *, at: datetime | None = None) -> bool:
         return await self._move(
             job_id,
             (JobStatus.QUEUED.value,),
             status=JobStatus.CANCELLED.value,
             stage="cancelled",
-            finished_at=utcnow(),
+            finished_at=at or utcnow(),
         )
 
     async def mark_interrupted_all(self) -> int:
