@@ -18,6 +18,7 @@ import hikari
 import lightbulb
 
 from trainer_bot import plugins
+from trainer_bot.chat.answering import ChatFlow
 from trainer_bot.chat.conversation import ConversationService
 from trainer_bot.chat.instructions import InstructionSource
 from trainer_bot.chat.preferences import GuildPreferences
@@ -136,7 +137,7 @@ class TrainerBot:
             default_voice=settings.tts_voice,
         )
         registry.register_value(GuildPreferences, preferences)
-        await self._open_speech(registry, preferences)
+        await self._open_speech(registry, preferences, conversation)
 
     async def _open_training(
         self,
@@ -156,7 +157,9 @@ class TrainerBot:
         registry.register_value(TrainingService, training)
         registry.register_value(TestService, TestService(models, TestRunRepository(database)))
 
-    async def _open_speech(self, registry: linkd.Registry, preferences: GuildPreferences) -> None:
+    async def _open_speech(
+        self, registry: linkd.Registry, preferences: GuildPreferences, conversation: ConversationService
+    ) -> None:
         settings = self.settings
         transcriber = build_transcriber(
             settings.stt_url,
@@ -187,7 +190,11 @@ class TrainerBot:
         await voice.start()
         self._gateway_users.push_async_callback(voice.close)
         registry.register_value(VoiceService, voice)
-        registry.register_value(Speaking, Speaking(build_synthesizer(settings), voice, preferences))
+        speaking = Speaking(build_synthesizer(settings), voice, preferences)
+        registry.register_value(Speaking, speaking)
+        chat = ChatFlow(conversation, listening, speaking, mode=settings.chat_mode)
+        self._gateway_users.push_async_callback(chat.close)  # before voice: it may still be speaking
+        registry.register_value(ChatFlow, chat)
 
     async def _close_services(self) -> None:
         await self._resources.aclose()

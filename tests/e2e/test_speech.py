@@ -87,7 +87,7 @@ async def test_oversized_recordings_are_refused_plainly(
     await emulator.response(await emulator.slash(alice, "chat enable"))
     voice = await emulator.send_message(bob, attachments=[recording(SHORT_TEXT)], voice=True)
     answer = await answer_to(emulator, voice)
-    assert "I transcribe up to 1.0 KB" in answer.content
+    assert "the limit is 1.0 KB" in answer.content
 
 
 async def test_settings_choose_the_language_and_voice(

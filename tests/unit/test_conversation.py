@@ -86,14 +86,17 @@ async def test_corrections_of_unknown_or_foreign_answers_are_refused(
             await conversation.correct(
                 guild_id=GUILD, channel_id=CHANNEL, user_id=MEMBER, message_id=message_id, correction="x"
             )
-    fetched = AnsweredMessage(prompt="hello there", answer="I don't know")
+
+    async def found_on_discord() -> AnsweredMessage:
+        return AnsweredMessage(prompt="hello there", answer="I don't know")
+
     stored = await conversation.correct(
         guild_id=GUILD,
         channel_id=CHANNEL,
         user_id=MEMBER,
         message_id=424242,
         correction="Hi!",
-        fetched=fetched,
+        lookup=found_on_discord,
     )
     assert stored.turn_id is None and stored.prompt == "hello there"
 

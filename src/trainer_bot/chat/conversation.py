@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -49,6 +50,11 @@ class AnsweredMessage:
 
     prompt: str
     answer: str
+
+
+AnswerLookup = Callable[[], Awaitable[AnsweredMessage]]
+"""Finds a message of the bot's on Discord when no turn is stored for it (e.g. sent before a restart
+that lost the turn); raises a UserError when that message is not an answer the bot can be corrected on."""
 
 
 class NotMyAnswer(UserError):
@@ -116,14 +122,14 @@ class ConversationService:
 
     # -- learning from members --------------------------------------------------------------------------
     async def answer_being_corrected(
-        self, guild_id: int, message_id: int, fetched: AnsweredMessage | None
+        self, guild_id: int, message_id: int, lookup: AnswerLookup | None = None
     ) -> tuple[ConversationTurn | None, AnsweredMessage]:
-        """What a correction of `message_id` would correct, or why it cannot be corrected."""
+        """What a correction of `message_id` would correct: the stored turn, else what `lookup` finds."""
         turn = await self._repository.turn_by_message(message_id)
         if turn is not None and turn.guild_id == guild_id:
             return turn, AnsweredMessage(turn.prompt, turn.answer)
-        if fetched is not None:
-            return None, fetched
+        if lookup is not None:
+            return None, await lookup()
         raise NotMyAnswer(
             f"Message `{message_id}` is not one of my answers in this server. Right-click one of my replies "
             "→ Apps → Correct this reply, or copy its id (Developer Mode → Copy Message ID)."
@@ -137,7 +143,7 @@ class ConversationService:
         user_id: int,
         message_id: int,
         correction: str,
-        fetched: AnsweredMessage | None = None,
+        lookup: AnswerLookup | None = None,
     ) -> Correction:
         """Store the correction (committed before returning); the next similar message gets it."""
         corrected = correction.strip()
@@ -145,7 +151,7 @@ class ConversationService:
             raise BadCorrection("The correction is empty: write the answer I should have given.")
         if len(corrected) > MAX_CORRECTION_CHARS:
             raise BadCorrection(f"Corrections are limited to {MAX_CORRECTION_CHARS} characters.")
-        turn, answered = await self.answer_being_corrected(guild_id, message_id, fetched)
+        turn, answered = await self.answer_being_corrected(guild_id, message_id, lookup)
         stored = await self._repository.add_correction(
             guild_id=guild_id,
             channel_id=channel_id,

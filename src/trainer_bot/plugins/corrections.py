@@ -8,11 +8,13 @@ import lightbulb
 from trainer_bot.chat.conversation import (
     MAX_CORRECTION_CHARS,
     AnsweredMessage,
+    AnswerLookup,
     ConversationService,
     NotMyAnswer,
 )
 from trainer_bot.errors import UserError
 from trainer_bot.plugins._shared import per_user_cooldown, require_guild
+from trainer_bot.storage import Correction
 
 loader = lightbulb.Loader()
 MODAL_PREFIX = "correct:"
@@ -28,16 +30,22 @@ def parse_message_id(raw: str) -> int:
     return int(text)
 
 
-async def fetch_answer(
-    rest: hikari.api.RESTClient, channel_id: int, message_id: int, me: int
-) -> AnsweredMessage | None:
-    """The fallback when no turn is stored: one of my messages that replies to a member's message."""
-    try:
-        message = await rest.fetch_message(channel_id, message_id)
-    except hikari.NotFoundError:
-        raise UserError(f"I can't find message `{message_id}` in this channel.") from None
-    except hikari.ForbiddenError:
-        raise UserError("I'm not allowed to read this channel's history.") from None
+def found_on_discord(rest: hikari.api.RESTClient, channel_id: int, message_id: int, me: int) -> AnswerLookup:
+    """Where a correction finds the answer when no turn is stored: my message that replies to a member's."""
+
+    async def lookup() -> AnsweredMessage:
+        try:
+            message = await rest.fetch_message(channel_id, message_id)
+        except hikari.NotFoundError:
+            raise UserError(f"I can't find message `{message_id}` in this channel.") from None
+        except hikari.ForbiddenError:
+            raise UserError("I'm not allowed to read this channel's history.") from None
+        return answered_by(message, me)
+
+    return lookup
+
+
+def answered_by(message: hikari.Message, me: int) -> AnsweredMessage:
     if message.author.id != me:
         raise NotMyAnswer("That message is not mine: I can only be corrected on my own answers.")
     prompt = message.referenced_message.content if message.referenced_message else None
@@ -46,36 +54,11 @@ async def fetch_answer(
     return AnsweredMessage(prompt=prompt, answer=message.content or "")
 
 
-async def store_correction(
-    conversation: ConversationService,
-    rest: hikari.api.RESTClient,
-    me: int,
-    *,
-    guild_id: int,
-    channel_id: int,
-    user_id: int,
-    message_id: int,
-    correction: str,
-) -> str:
-    try:
-        stored = await conversation.correct(
-            guild_id=guild_id,
-            channel_id=channel_id,
-            user_id=user_id,
-            message_id=message_id,
-            correction=correction,
-        )
-    except NotMyAnswer:
-        fetched = await fetch_answer(rest, channel_id, message_id, me)
-        stored = await conversation.correct(
-            guild_id=guild_id,
-            channel_id=channel_id,
-            user_id=user_id,
-            message_id=message_id,
-            correction=correction,
-            fetched=fetched,
-        )
-    return f"Saved. Next time someone asks “{stored.prompt[:200]}”, I'll answer “{stored.corrected_answer[:300]}”."
+def saved(correction: Correction) -> str:
+    return (
+        f"Saved. Next time someone asks “{correction.prompt[:200]}”, "
+        f"I'll answer “{correction.corrected_answer[:300]}”."
+    )
 
 
 def _my_id(bot: hikari.GatewayBot) -> int:
@@ -104,17 +87,16 @@ class Correct(
         conversation: ConversationService = lightbulb.di.INJECTED,
         bot: hikari.GatewayBot = lightbulb.di.INJECTED,
     ) -> None:
-        saved = await store_correction(
-            conversation,
-            bot.rest,
-            _my_id(bot),
+        message_id = parse_message_id(self.message_id)
+        correction = await conversation.correct(
             guild_id=require_guild(ctx),
             channel_id=ctx.channel_id,
             user_id=ctx.user.id,
-            message_id=parse_message_id(self.message_id),
+            message_id=message_id,
             correction=self.correction,
+            lookup=found_on_discord(bot.rest, ctx.channel_id, message_id, _my_id(bot)),
         )
-        await ctx.respond(saved, ephemeral=True)
+        await ctx.respond(saved(correction), ephemeral=True)
 
 
 @loader.command
@@ -127,11 +109,14 @@ class CorrectThisReply(lightbulb.MessageCommand, name="Correct this reply"):
         bot: hikari.GatewayBot = lightbulb.di.INJECTED,
     ) -> None:
         target: hikari.Message = self.target
-        if target.author.id != _my_id(bot):
+        me = _my_id(bot)
+        if target.author.id != me:
             raise NotMyAnswer("I can only be corrected on my own answers.")
-        referenced = target.referenced_message
-        fetched = AnsweredMessage(referenced.content or "", target.content or "") if referenced else None
-        _, answered = await conversation.answer_being_corrected(require_guild(ctx), target.id, fetched)
+
+        async def from_target() -> AnsweredMessage:
+            return answered_by(target, me)
+
+        _, answered = await conversation.answer_being_corrected(require_guild(ctx), target.id, from_target)
         row = bot.rest.build_modal_action_row().add_text_input(
             CORRECTION_INPUT,
             "The answer I should have given",
@@ -159,16 +144,16 @@ async def submit_correction(
     try:
         if interaction.guild_id is None:
             raise UserError("Corrections work in a server, not in direct messages.")
-        answer = await store_correction(
-            conversation,
-            bot.rest,
-            _my_id(bot),
+        message_id = parse_message_id(interaction.custom_id.removeprefix(MODAL_PREFIX))
+        correction = await conversation.correct(
             guild_id=interaction.guild_id,
             channel_id=interaction.channel_id,
             user_id=interaction.user.id,
-            message_id=parse_message_id(interaction.custom_id.removeprefix(MODAL_PREFIX)),
+            message_id=message_id,
             correction=values.get(CORRECTION_INPUT, ""),
+            lookup=found_on_discord(bot.rest, interaction.channel_id, message_id, _my_id(bot)),
         )
+        answer = saved(correction)
     except UserError as refusal:
         answer = str(refusal)
     await interaction.create_initial_response(

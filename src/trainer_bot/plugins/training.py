@@ -10,6 +10,7 @@ import lightbulb
 
 from trainer_bot.config import Settings
 from trainer_bot.errors import UserError
+from trainer_bot.plugins._attachments import read_upload
 from trainer_bot.plugins._shared import (
     MANAGE_GUILD,
     NEEDS_MANAGE_GUILD,
@@ -18,9 +19,7 @@ from trainer_bot.plugins._shared import (
     workspace_paths,
 )
 from trainer_bot.storage import JobStatus, TrainingJob
-from trainer_bot.text import human_size
 from trainer_bot.training import reports
-from trainer_bot.training.catalog import UploadedFile
 from trainer_bot.training.evaluation import TestService
 from trainer_bot.training.service import TrainingRequest, TrainingService
 
@@ -31,21 +30,6 @@ _LOGGER = logging.getLogger(__name__)
 def upload_limit(ctx: lightbulb.Context, settings: Settings) -> int:
     """The smaller of Discord's limit for this interaction and the operator's MAX_UPLOAD_MB."""
     return min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes)
-
-
-async def download(attachment: hikari.Attachment | None, limit: int) -> UploadedFile | None:
-    """Read an attachment, refusing what is too large before downloading it."""
-    if attachment is None:
-        return None
-    if attachment.size > limit:
-        raise UserError(
-            f"`{attachment.filename}` is {human_size(attachment.size)}; the limit is {human_size(limit)}."
-        )
-    try:
-        return UploadedFile(attachment.filename, await attachment.read())
-    except hikari.HikariError as exc:
-        _LOGGER.warning("could not download attachment %s: %s", attachment.filename, exc)
-        raise UserError(f"I could not download `{attachment.filename}`; please attach it again.") from None
 
 
 class JobMessage:
@@ -129,7 +113,7 @@ class Train(
             channel_id=ctx.channel_id,
             inline=self.data,
             data_dir=self.data_dir,
-            upload=await download(self.attachment, limit),
+            upload=await read_upload(self.attachment, limit),
             positive=self.positive,
         )
         # Answer first so the job's updates always have a message to edit.
@@ -163,7 +147,7 @@ class Test(
     ) -> None:
         await ctx.defer(ephemeral=True)
         limit = upload_limit(ctx, settings)
-        items = await tests.items_from(self.test_data, await download(self.file, limit))
+        items = await tests.items_from(self.test_data, await read_upload(self.file, limit))
         outcome = await tests.run(require_guild(ctx), ctx.user.id, items)
         text, predictions_csv = reports.evaluation_message(outcome.model_version, outcome.result)
         if predictions_csv is None:

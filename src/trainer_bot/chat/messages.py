@@ -1,0 +1,48 @@
+"""A member's message and the channel it came from, as the chat flow sees them (no Discord library).
+
+The chat plugin adapts Discord's objects to these; tests can hand in their own.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Recording(Protocol):
+    """Audio attached to a message (a voice message or an audio file), read only when needed."""
+
+    @property
+    def filename(self) -> str: ...
+
+    async def read(self, limit: int) -> bytes:
+        """The recording's bytes; raises a UserError when it is larger than `limit` or cannot be fetched."""
+        ...
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    guild_id: int | None  # None: a direct message
+    channel_id: int
+    author_id: int
+    text: str  # with mentions of the bot removed
+    addressed: bool  # it mentions the bot or replies to one of its messages
+    recording: Recording | None
+    voice_channel_id: int | None  # where the author is listening, if anywhere
+
+
+class ReplyChannel(Protocol):
+    """Where the answer goes: replies to the member's message."""
+
+    async def reply(self, text: str) -> None:
+        """A short notice (a refusal, a queue position)."""
+        ...
+
+    async def answer(self, text: str) -> int:
+        """The answer, split to fit and carrying the rating buttons; the id of the message that has them."""
+        ...
+
+    def typing(self) -> AbstractAsyncContextManager[None]:
+        """Shows that the bot is working on it."""
+        ...

@@ -1,0 +1,59 @@
+"""The one way plugins read what members attach: size refused before download, failures explained."""
+
+from __future__ import annotations
+
+import logging
+
+import hikari
+
+from trainer_bot.errors import UserError
+from trainer_bot.text import human_size
+from trainer_bot.training.catalog import UploadedFile
+
+_LOGGER = logging.getLogger(__name__)
+AUDIO_SUFFIXES = (".ogg", ".oga", ".opus", ".mp3", ".wav", ".m4a", ".flac", ".webm")
+
+
+async def read_attachment(attachment: hikari.Attachment, limit: int) -> bytes:
+    """The attachment's bytes, refusing what is too large before downloading it."""
+    if attachment.size > limit:
+        raise UserError(
+            f"`{attachment.filename}` is {human_size(attachment.size)}; the limit is {human_size(limit)}."
+        )
+    try:
+        return await attachment.read()
+    except hikari.HikariError as exc:
+        _LOGGER.warning("could not download attachment %s: %s", attachment.filename, exc)
+        raise UserError(f"I could not download `{attachment.filename}`; please send it again.") from None
+
+
+async def read_upload(attachment: hikari.Attachment | None, limit: int) -> UploadedFile | None:
+    """An optional file option of a command, read."""
+    if attachment is None:
+        return None
+    return UploadedFile(attachment.filename, await read_attachment(attachment, limit))
+
+
+def first_audio(message: hikari.Message) -> hikari.Attachment | None:
+    """A voice message's recording, or the first attachment that is audio."""
+    for attachment in message.attachments:
+        media = attachment.media_type or ""
+        if media.startswith("audio/") or attachment.filename.lower().endswith(AUDIO_SUFFIXES):
+            return attachment
+    if message.flags & hikari.MessageFlag.IS_VOICE_MESSAGE and message.attachments:
+        return message.attachments[0]
+    return None
+
+
+class AttachedRecording:
+    """A hikari attachment as the chat flow's `Recording`."""
+
+    def __init__(self, attachment: hikari.Attachment) -> None:
+        self._attachment = attachment
+
+    @property
+    def filename(self) -> str:
+        return self._attachment.filename
+
+    async def read(self, limit: int) -> bytes:
+        return await read_attachment(self._attachment, limit)
