@@ -27,7 +27,7 @@ from trainer_bot.plugins import _pipeline as pipeline
 from trainer_bot.plugins._voice_gateway import HikariVoiceGateway
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
-from trainer_bot.speech.stt import build_transcriber
+from trainer_bot.speech.stt import transcriber_for
 from trainer_bot.speech.synthesis import SpeechEngine
 from trainer_bot.speech.tts import Synthesizer
 from trainer_bot.speech.tts_edge import EdgeTTSEngine
@@ -161,17 +161,8 @@ class TrainerBot:
         self, registry: linkd.Registry, preferences: GuildPreferences, conversation: ConversationService
     ) -> None:
         settings = self.settings
-        transcriber = build_transcriber(
-            settings.stt_url,
-            settings.stt_model,
-            api_key=settings.stt_api_key.get_secret_value() if settings.stt_api_key else None,
-            languages=settings.stt_languages,
-            cpu_threads=settings.stt_threads,
-            max_bytes=int(settings.stt_max_mb * 1024 * 1024),
-            max_seconds=settings.stt_max_seconds,
-            cache_dir=settings.layout.whisper_cache,
-        )
-        listening = Listening(transcriber, preferences, max_bytes=int(settings.stt_max_mb * 1024 * 1024))
+        transcriber = transcriber_for(settings)
+        listening = Listening(transcriber, preferences, max_bytes=settings.stt_max_bytes)
         self._resources.push_async_callback(listening.close)
         registry.register_value(Listening, listening)
 

@@ -42,22 +42,13 @@ def _stt_server(host: str, port: int) -> int:
         return EXIT_CONFIG
     configure_logging(settings.log_level)
 
-    from trainer_bot.speech.stt import build_transcriber
+    from trainer_bot.speech.stt import transcriber_for
     from trainer_bot.speech.stt_server import serve_stt
 
-    max_bytes = int(settings.stt_max_mb * 1024 * 1024)
-    transcriber = build_transcriber(
-        None,  # this process is the server: always the local model
-        settings.stt_model,
-        languages=settings.stt_languages,
-        cpu_threads=settings.stt_threads,
-        max_bytes=max_bytes,
-        max_seconds=settings.stt_max_seconds,
-        cache_dir=settings.layout.whisper_cache,
-    )
+    transcriber = transcriber_for(settings, local=True)  # this process is the server
 
     async def serve() -> None:
-        task = asyncio.ensure_future(serve_stt(host, port, transcriber, max_bytes=max_bytes))
+        task = asyncio.ensure_future(serve_stt(host, port, transcriber, max_bytes=settings.stt_max_bytes))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)

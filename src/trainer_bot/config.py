@@ -103,6 +103,10 @@ class Settings(BaseSettings):
         return DataLayout(self.data_dir)
 
     @property
+    def stt_max_bytes(self) -> int:
+        return int(self.stt_max_mb * 1024 * 1024)
+
+    @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 

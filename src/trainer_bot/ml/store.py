@@ -40,6 +40,7 @@ from typing import Any
 
 import sklearn
 
+from trainer_bot.fileio import READ_NO_FOLLOW
 from trainer_bot.ml.errors import InvalidVersionError, ModelIntegrityError, ModelNotFoundError
 from trainer_bot.ml.model import TrainedModel
 
@@ -51,7 +52,6 @@ _META_SUFFIX = ".json"
 _FORMAT = 1
 _MAC_CONTEXT = b"trainer-bot model v1\x00"  # domain separation: this key may sign other things too
 _MAX_SMALL_FILE = 1024 * 1024  # sidecars and ACTIVE are tiny; refuse to read anything bigger
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ def _read_small(path: Path) -> bytes:
 def _read_exact(path: Path, size: int | None) -> bytes:
     """Read a regular file (never through a symlink): exactly `size` bytes, or a small file whole."""
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = os.open(path, READ_NO_FOLLOW)
     except OSError as exc:
         raise ModelIntegrityError(f"cannot open {path.name}: {exc.strerror}") from exc
     with os.fdopen(fd, "rb") as handle:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from trainer_bot.config import Settings
 from trainer_bot.speech.errors import (
     AudioTooLarge,
     InvalidAudio,
@@ -44,6 +45,7 @@ __all__ = [
     "UnsupportedLanguage",
     "build_transcriber",
     "resolve_model",
+    "transcriber_for",
 ]
 
 
@@ -83,4 +85,19 @@ def build_transcriber(
         queue_size=queue_size,
         workers=workers,
         cache_dir=cache_dir,
+    )
+
+
+def transcriber_for(settings: Settings, *, local: bool = False) -> Transcriber:
+    """The transcriber the operator configured; `local`: this machine's model even when STT_URL is set
+    (the STT server itself)."""
+    return build_transcriber(
+        None if local else settings.stt_url,
+        settings.stt_model,
+        api_key=settings.stt_api_key.get_secret_value() if settings.stt_api_key else None,
+        languages=settings.stt_languages,
+        cpu_threads=settings.stt_threads,
+        max_bytes=settings.stt_max_bytes,
+        max_seconds=settings.stt_max_seconds,
+        cache_dir=settings.layout.whisper_cache,
     )

@@ -31,6 +31,7 @@ from trainer_bot.speech.media import WHISPER_RATE, Samples, decode_for_whisper
 from trainer_bot.speech.slots import Slots
 from trainer_bot.speech.transcript import OnQueued, Segment, Transcript
 from trainer_bot.speech.whisper_models import resolve_model
+from trainer_bot.text import human_size
 
 log = logging.getLogger("trainer_bot.speech")
 
@@ -148,7 +149,7 @@ class LocalTranscriber:
         if not audio:
             raise InvalidAudio("The file is empty.")
         if len(audio) > self._max_bytes:
-            raise AudioTooLarge(f"The file is larger than {_megabytes(self._max_bytes)}.")
+            raise AudioTooLarge(f"The file is larger than {human_size(self._max_bytes)}.")
         return await self._in_worker(lambda: self._transcribe(audio, language), on_queued)
 
     async def preload(self) -> float:
@@ -259,7 +260,3 @@ class LocalTranscriber:
         with self._model_lock:
             if self._model is model:
                 self._model = None
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"

@@ -18,6 +18,7 @@ from trainer_bot.speech.errors import (
 )
 from trainer_bot.speech.stt_local import DEFAULT_MAX_BYTES
 from trainer_bot.speech.transcript import OnQueued, Segment, Transcript
+from trainer_bot.text import human_size
 
 log = logging.getLogger("trainer_bot.speech")
 
@@ -68,7 +69,7 @@ class RemoteTranscriber:
     ) -> Transcript:
         """`on_queued` is never called: an OpenAI-style server answers 429 instead of queueing visibly."""
         if self._max_bytes is not None and len(audio) > self._max_bytes:
-            raise AudioTooLarge(f"The file is larger than {self._max_bytes / (1024 * 1024):g} MB.")
+            raise AudioTooLarge(f"The file is larger than {human_size(self._max_bytes)}.")
         form = aiohttp.FormData()
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         form.add_field("file", audio, filename=filename, content_type=content_type)

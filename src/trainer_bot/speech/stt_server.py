@@ -20,6 +20,7 @@ from trainer_bot.speech.errors import (
 )
 from trainer_bot.speech.stt_local import DEFAULT_MAX_BYTES
 from trainer_bot.speech.transcript import Transcriber, Transcript
+from trainer_bot.text import human_size
 
 log = logging.getLogger("trainer_bot.speech.server")
 
@@ -141,7 +142,7 @@ async def _read_limited(part: BodyPartReader, limit: int, too_large: _ApiError) 
 
 
 def _too_large(max_bytes: int) -> _ApiError:
-    return _ApiError(413, f"the file is larger than {max_bytes / (1024 * 1024):g} MB", "file_too_large")
+    return _ApiError(413, f"the file is larger than {human_size(max_bytes)}", "file_too_large")
 
 
 def _api_error_for(exc: SpeechError) -> _ApiError:

@@ -32,6 +32,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from trainer_bot.errors import UserError
+from trainer_bot.fileio import READ_NO_FOLLOW
 from trainer_bot.ml.examples import Example, Pair
 from trainer_bot.text import human_size
 
@@ -45,8 +46,6 @@ MAX_DIRECTORY_FILES = 1000
 DIRECTORY_SIZE_FACTOR = 4
 _SNIPPET_CHARS = 40
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
-# O_NOFOLLOW: a file swapped for a symlink after listing is not followed out of the folder.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 @dataclass(frozen=True)
@@ -548,7 +547,7 @@ def _add_directory_file(builder: _Builder, relative: str, path: Path) -> None:
 
 def _read_limited(path: Path, limit: int) -> bytes:
     """Read at most one byte past the limit, so a file that grew is still refused cheaply."""
-    fd = os.open(path, _OPEN_FLAGS)
+    fd = os.open(path, READ_NO_FOLLOW)
     with os.fdopen(fd, "rb") as fh:
         return fh.read(limit + 1)
 

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Literal
 
 from trainer_bot.errors import UserError
+from trainer_bot.fileio import READ_NO_FOLLOW
 from trainer_bot.layout import ARCHIVES, DATASETS, FILES, GUILD_FOLDERS, MODELS, DataLayout
 
 PathKind = Literal["file", "dir", "any"]
@@ -62,9 +63,6 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 # Bidirectional overrides make a displayed path read differently from what it is.
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _FILENAME_EXTRA_CHARS = frozenset("-_.+()[] ")
-# O_NOFOLLOW: a file swapped for a symlink after the walk is skipped, not followed.
-# O_NONBLOCK: a FIFO swapped in cannot hang the archiving thread on open().
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 _ZIP_EPOCH = 315_532_800  # 1980-01-01, the earliest time a zip entry can carry
 _COPY_CHUNK = 1024 * 1024
 
@@ -510,7 +508,7 @@ def _zip_to_temp(members: list[tuple[str, Path]], directory: Path) -> tuple[Path
 def _add_to_zip(archive: zipfile.ZipFile, arcname: str, source: Path) -> int:
     """Copy one file into the zip; 0 when it vanished or stopped being a regular file."""
     try:
-        fd = os.open(source, _OPEN_FLAGS)
+        fd = os.open(source, READ_NO_FOLLOW)
     except OSError:
         return 0
     with os.fdopen(fd, "rb") as src:
