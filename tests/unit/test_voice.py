@@ -19,15 +19,15 @@ import pytest
 from discord_sandbox.lavalink import FakeLavalinkNode, PlayRecord, probe, silent_mp3
 from trainer_bot.errors import UserError
 from trainer_bot.speech.audio_server import AudioServer
-from trainer_bot.voice.service import (
+from trainer_bot.voice.errors import (
     BotElsewhere,
     NotConnected,
     NotInVoice,
     SpeechNotPlayable,
     VoiceConnectFailed,
-    VoiceService,
     VoiceUnavailable,
 )
+from trainer_bot.voice.service import VoiceService
 
 PASSWORD = "node-password"
 BOT = 100_000_000_000_000_001

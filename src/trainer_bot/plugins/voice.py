@@ -6,7 +6,8 @@ import hikari
 import lightbulb
 
 from trainer_bot.plugins._shared import per_user_cooldown, require_guild
-from trainer_bot.voice.service import NotInVoice, VoiceService
+from trainer_bot.voice.errors import NotInVoice
+from trainer_bot.voice.service import VoiceService
 
 loader = lightbulb.Loader()
 

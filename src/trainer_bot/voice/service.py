@@ -13,6 +13,10 @@ is persisted, so a restarted bot never rejoins old channels: it leaves any chann
 without having asked. While the node is down, `speak`/`join` raise VoiceUnavailable so the caller
 answers in text; Lavalink.py reconnects with backoff and replays the current track where it stopped.
 Callers only ever see UserError subclasses; every silence has a log line (logger `trainer_bot.voice`).
+
+Beside this module: `lavalink_link` holds the node connection and Lavalink.py's players,
+`lavalink_events` turns the node's events into calls here, `members` tracks who is listening, `errors`
+says why a request was refused.
 """
 
 from __future__ import annotations
@@ -22,88 +26,28 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-import aiohttp
 import lavalink
 
 from trainer_bot.errors import UserError
 from trainer_bot.speech.audio_server import AudioServer
-
-__all__ = [
-    "BotElsewhere",
-    "NotConnected",
-    "NotInVoice",
-    "PlayableAudio",
-    "SpeechNotPlayable",
-    "VoiceConnectFailed",
-    "VoiceGateway",
-    "VoiceService",
-    "VoiceUnavailable",
-]
+from trainer_bot.voice.errors import (
+    BotElsewhere,
+    NotConnected,
+    NotInVoice,
+    SpeechNotPlayable,
+    VoiceConnectFailed,
+    VoiceUnavailable,
+)
+from trainer_bot.voice.lavalink_events import LavalinkEvents
+from trainer_bot.voice.lavalink_link import TRANSPORT_ERRORS, LavalinkLink
+from trainer_bot.voice.members import VoiceMembers
+from trainer_bot.voice.ports import PlayableAudio, VoiceGateway
 
 _LOGGER = logging.getLogger("trainer_bot.voice")
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-_SESSION_INVALID = 4006  # Discord voice close code: the voice session is gone and will not come back
-_TRANSPORT_ERRORS = (lavalink.LavalinkError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
-
-
-class VoiceUnavailable(UserError):
-    def __init__(self) -> None:
-        super().__init__("I can't speak in voice right now: my audio node is offline. Try again in a minute.")
-
-
-class NotInVoice(UserError):
-    def __init__(self) -> None:
-        super().__init__("Join a voice channel first, then try again.")
-
-
-class NotConnected(UserError):
-    def __init__(self) -> None:
-        super().__init__("I'm not in a voice channel in this server.")
-
-
-class BotElsewhere(UserError):
-    def __init__(self, channel_id: int) -> None:
-        super().__init__(f"I'm still talking in <#{channel_id}>. Join me there, or try again when I'm done.")
-        self.channel_id = channel_id
-
-
-class VoiceConnectFailed(UserError):
-    def __init__(self) -> None:
-        super().__init__(
-            "I couldn't connect to that voice channel. Check that I can see it and connect to it, then try again."
-        )
-
-
-class SpeechNotPlayable(UserError):
-    def __init__(self) -> None:
-        super().__init__("I couldn't play that reply in voice.")
-
-
-class VoiceGateway(Protocol):
-    """Discord's side, implemented by the lead (op 4 with self_deaf=True, self_mute=False)."""
-
-    async def join(self, guild_id: int, channel_id: int) -> None: ...
-
-    async def leave(self, guild_id: int) -> None: ...
-
-
-class PlayableAudio(Protocol):
-    """What the speech synthesiser produces (any object with these attributes)."""
-
-    @property
-    def data(self) -> bytes: ...
-
-    @property
-    def content_type(self) -> str: ...
-
-    @property
-    def extension(self) -> str: ...
-
-    @property
-    def duration(self) -> float: ...
 
 
 def _member_facing(func: Callable[_P, Awaitable[_R]]) -> Callable[_P, Coroutine[Any, Any, _R]]:
@@ -151,19 +95,18 @@ class VoiceService:
         request_timeout: float = 10.0,
     ) -> None:
         self._gateway, self._audio = gateway, audio
-        self._host, self._port, self._password = host, port, password
         self._user_id = user_id
-        self._idle_timeout, self._join_timeout, self._request_timeout = (
-            idle_timeout,
-            join_timeout,
-            request_timeout,
+        self._idle_timeout, self._join_timeout = idle_timeout, join_timeout
+        self._link = LavalinkLink(
+            host=host,
+            port=port,
+            password=password,
+            user_id=user_id,
+            node_name=node_name,
+            request_timeout=request_timeout,
         )
-        self._node_name = node_name
-        self._client: Any = None  # lavalink.Client, created in start() (it needs the running loop)
-        self._node: Any = None
-        self._node_ready = asyncio.Event()
         self._guilds: dict[int, _Guild] = {}
-        self._members: dict[int, dict[int, int]] = {}  # guild -> human user -> voice channel
+        self._members = VoiceMembers()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
 
@@ -171,31 +114,17 @@ class VoiceService:
 
     async def start(self) -> None:
         """Registers the node; Lavalink.py connects in the background and keeps reconnecting."""
-        if self._client is not None:
+        if self._link.started:
             return
-        timeout = aiohttp.ClientTimeout(total=self._request_timeout)
-        self._client = lavalink.Client(self._user_id, request_timeout=timeout)
-        hooks: list[tuple[Callable[[Any], Awaitable[None]], type]] = [
-            (self._on_node_ready, lavalink.NodeReadyEvent),
-            (self._on_node_disconnected, lavalink.NodeDisconnectedEvent),
-            (self._on_track_start, lavalink.TrackStartEvent),
-            (self._on_track_end, lavalink.TrackEndEvent),
-            (self._on_queue_end, lavalink.QueueEndEvent),
-            (self._on_track_exception, lavalink.TrackExceptionEvent),
-            (self._on_track_stuck, lavalink.TrackStuckEvent),
-            (self._on_voice_closed, lavalink.WebSocketClosedEvent),
-            (self._on_player_error, lavalink.PlayerErrorEvent),
-        ]
-        for hook, event in hooks:
-            self._client.add_event_hook(hook, event=event)
-        self._node = self._client.add_node(
-            self._host, self._port, self._password, "local", name=self._node_name
-        )
+        self._link.start()
+        LavalinkEvents(self._link, self).subscribe()
 
     async def close(self) -> None:
         """Leaves every channel (best effort), then closes the node connection."""
         self._closing = True
-        in_voice = [g for g, state in self._guilds.items() if state.target is not None or self._player(g)]
+        in_voice = [
+            g for g, state in self._guilds.items() if state.target is not None or self._link.player(g)
+        ]
         for guild_id in in_voice:
             try:
                 await asyncio.wait_for(self._disconnect(guild_id, "shutting down"), timeout=5.0)
@@ -206,22 +135,15 @@ class VoiceService:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._client is not None:
-            await self._client.close()
-            self._client = self._node = None
-        self._node_ready.clear()
+        await self._link.close()
 
     @property
     def available(self) -> bool:
-        return self._node is not None and self._node.available and self._node_ready.is_set()
+        return self._link.available
 
     async def wait_ready(self, timeout: float) -> bool:
         """True once the node has said `ready` (for start-up checks and tests)."""
-        try:
-            await asyncio.wait_for(self._node_ready.wait(), timeout)
-        except TimeoutError:
-            return False
-        return self.available
+        return await self._link.wait_ready(timeout)
 
     # --- queries ----------------------------------------------------------------------------------------
 
@@ -236,8 +158,7 @@ class VoiceService:
         state = self._guilds.get(guild_id)
         if state is None or state.target is None:
             return frozenset()
-        members = self._members.get(guild_id, {})
-        return frozenset(user for user, channel in members.items() if channel == state.target)
+        return self._members.humans_in(guild_id, state.target)
 
     def speaking(self, guild_id: int) -> bool:
         """True from the first utterance played until the queue runs dry."""
@@ -246,7 +167,7 @@ class VoiceService:
 
     def queued(self, guild_id: int) -> int:
         """Utterances waiting behind the one playing."""
-        player = self._player(guild_id)
+        player = self._link.player(guild_id)
         return 0 if player is None else len(player.queue)
 
     # --- commands ---------------------------------------------------------------------------------------
@@ -262,7 +183,7 @@ class VoiceService:
     @_member_facing
     async def leave(self, guild_id: int) -> None:
         state = self._guilds.get(guild_id)
-        if state is None or (state.target is None and self._player(guild_id) is None):
+        if state is None or (state.target is None and self._link.player(guild_id) is None):
             raise NotConnected()
         async with state.lock:
             await self._disconnect_locked(guild_id, state, "asked to leave")
@@ -277,7 +198,7 @@ class VoiceService:
         state = self._guild(guild_id)
         async with state.lock:
             await self._join_locked(guild_id, channel_id, state)
-            player = self._player(guild_id)
+            player = self._link.player(guild_id)
             if player is None:
                 raise VoiceUnavailable()
             url = self._audio.publish(audio.data, audio.content_type, audio.extension)
@@ -291,14 +212,14 @@ class VoiceService:
                 except Exception as exc:
                     state.playing = False
                     self._arm_idle(guild_id, state)
-                    unexpected = not isinstance(exc, _TRANSPORT_ERRORS)
+                    unexpected = not isinstance(exc, TRANSPORT_ERRORS)
                     _LOGGER.warning(
                         "voice: could not start playback in guild %s: %s", guild_id, exc, exc_info=unexpected
                     )
                     raise VoiceUnavailable() from exc
             _LOGGER.info("voice: queued %.1f s of speech in guild %s", audio.duration, guild_id)
 
-    # --- Discord events (never raise: they run inside the Discord library's listeners) ------------------
+    # --- Discord's voice events (never raise: they run inside the Discord library's listeners) ----------
 
     async def on_voice_state_update(
         self, guild_id: int, user_id: int, channel_id: int | None, session_id: str, *, is_bot: bool = False
@@ -315,7 +236,7 @@ class VoiceService:
         try:
             state = self._guild(guild_id)
             state.server = (token, endpoint) if endpoint else None
-            forwarded = await self._forward(_server_payload(guild_id, token, endpoint))
+            forwarded = await self._link.forward_server(guild_id, token, endpoint)
             if state.target is not None and endpoint is not None:
                 state.server_seen = True
                 self._check_ready(state, forwarded)
@@ -326,15 +247,43 @@ class VoiceService:
         self, guild_id: int, user_id: int, channel_id: int | None, *, is_bot: bool = False
     ) -> None:
         """Records where a member is; leaves when the last human walks out of the bot's channel."""
-        members = self._members.setdefault(guild_id, {})
-        previous = members.pop(user_id, None)
-        if channel_id is not None and not is_bot:
-            members[user_id] = channel_id
+        previous = self._members.note(guild_id, user_id, channel_id, is_bot=is_bot)
         state = self._guilds.get(guild_id)
         if state is None or state.target is None or previous != state.target or channel_id == state.target:
             return
         if not self.humans_in(guild_id):
-            self._spawn(self._disconnect(guild_id, "no one is left in the channel"))
+            self.leave_soon(guild_id, "no one is left in the channel")
+
+    # --- Lavalink's events (from LavalinkEvents) ---------------------------------------------------------
+
+    def node_lost(self) -> None:
+        """The node went away: start every idle timer, so a node that never returns doesn't keep us in channels."""
+        for guild_id, state in self._guilds.items():
+            if state.target is not None:
+                self._arm_idle(guild_id, state)
+
+    def leave_soon(self, guild_id: int, reason: str) -> None:
+        self._spawn(self._disconnect(guild_id, reason))
+
+    async def playback_stopped(self, player: Any) -> None:
+        """The node finished (or gave up on) the queue of `player`."""
+        state = self._guilds.get(player.guild_id)
+        if state is None:
+            return
+        async with state.lock:
+            if self._link.player(player.guild_id) is not player or not state.playing:
+                return  # a player we already replaced or destroyed
+            if player.queue:
+                # An utterance was queued while the last one was ending: Lavalink.py saw an empty queue.
+                try:
+                    await player.play()
+                    return
+                except TRANSPORT_ERRORS as exc:
+                    _LOGGER.warning(
+                        "voice: could not go on with the queue in guild %s: %s", player.guild_id, exc
+                    )
+            state.playing = False
+            self._arm_idle(player.guild_id, state)
 
     # --- internals: joining and leaving -----------------------------------------------------------------
 
@@ -342,7 +291,7 @@ class VoiceService:
         if state.target == channel_id and self.connected_channel(guild_id) == channel_id:
             return
         if state.target is not None and state.target != channel_id:
-            player = self._player(guild_id)
+            player = self._link.player(guild_id)
             if state.playing or (player is not None and player.queue):
                 raise BotElsewhere(state.target)
             # Idle elsewhere: a clean leave and join (a move would keep Lavalink.py's old channelId).
@@ -351,7 +300,7 @@ class VoiceService:
             raise VoiceUnavailable()
         try:
             # Before op 4: Lavalink.py drops voice events of guilds that have no player yet.
-            self._client.player_manager.create(guild_id)
+            self._link.create_player(guild_id)
         except lavalink.ClientError as exc:
             raise VoiceUnavailable() from exc
         state.target, state.state_seen, state.server_seen = channel_id, False, False
@@ -382,7 +331,7 @@ class VoiceService:
     async def _bot_voice_state(self, guild_id: int, channel_id: int | None, session_id: str) -> None:
         state = self._guild(guild_id)
         state.session_id = session_id
-        forwarded = await self._forward(_state_payload(guild_id, self._user_id, channel_id, session_id))
+        forwarded = await self._link.forward_state(guild_id, channel_id, session_id)
         if state.target is None:
             if channel_id is not None and not self._closing:
                 # Nothing asked for this: a channel left over from before a restart. Don't linger there.
@@ -412,7 +361,7 @@ class VoiceService:
         async with state.lock:
             if state.target != channel_id:
                 return  # moved again, or left, meanwhile
-            player = self._player(guild_id)
+            player = self._link.player(guild_id)
             dropped = 0 if player is None else len(player.queue) + (player.current is not None)
             _LOGGER.info(
                 "voice: moved to channel %s in guild %s by someone; dropped %d utterance(s) meant for the old one",
@@ -420,14 +369,14 @@ class VoiceService:
                 guild_id,
                 dropped,
             )
-            await self._reset_player(guild_id)
+            await self._link.destroy_player(guild_id)
             state.playing = False
             # A fresh player learns the new channel (Lavalink.py keeps the old channelId on a move).
-            self._client.player_manager.create(guild_id)
+            self._link.create_player(guild_id)
             if state.session_id is not None:
-                await self._forward(_state_payload(guild_id, self._user_id, channel_id, state.session_id))
+                await self._link.forward_state(guild_id, channel_id, state.session_id)
             if state.server is not None:
-                await self._forward(_server_payload(guild_id, *state.server))
+                await self._link.forward_server(guild_id, *state.server)
             self._arm_idle(guild_id, state)
 
     async def _disconnect(self, guild_id: int, reason: str, *, leave_gateway: bool = True) -> None:
@@ -445,7 +394,7 @@ class VoiceService:
             state.ready.cancel()
         state.ready = None
         self._cancel_idle(state)
-        await self._reset_player(guild_id)
+        await self._link.destroy_player(guild_id)
         if leave_gateway:
             try:
                 await self._gateway.leave(guild_id)
@@ -454,32 +403,12 @@ class VoiceService:
         if channel_id is not None:
             _LOGGER.info("voice: left channel %s in guild %s: %s", channel_id, guild_id, reason)
 
-    async def _reset_player(self, guild_id: int) -> None:
-        """Stops and forgets the guild's player: queue, track, voice state, and the node's copy."""
-        player = self._player(guild_id)
-        if player is None:
-            return
-        player.queue.clear()
-        if player.current is not None:
-            try:
-                await player.stop()
-            except _TRANSPORT_ERRORS as exc:
-                _LOGGER.debug("voice: stop in guild %s failed (node down?): %s", guild_id, exc)
-        player.current = None
-        # Lavalink.py replays a player's voice state and track onto the node when it reconnects, even a
-        # destroyed one still waiting for the node: empty both so that replay is a no-op.
-        await self._forward(_state_payload(guild_id, self._user_id, None, ""))
-        try:
-            await self._client.player_manager.destroy(guild_id)
-        except _TRANSPORT_ERRORS as exc:
-            _LOGGER.debug("voice: destroying the player of guild %s failed (node down?): %s", guild_id, exc)
-
     # --- internals: playback ----------------------------------------------------------------------------
 
     async def _load(self, url: str, node: Any, audio: PlayableAudio) -> Any:
         try:
-            result = await self._client.get_tracks(url, node=node)
-        except _TRANSPORT_ERRORS as exc:
+            result = await self._link.load(url, node)
+        except TRANSPORT_ERRORS as exc:
             _LOGGER.warning("voice: the node could not be asked to load speech: %s", exc)
             raise VoiceUnavailable() from exc
         if result.load_type == lavalink.LoadType.TRACK and result.tracks:
@@ -520,102 +449,10 @@ class VoiceService:
             return  # still talking: the end of the queue starts a new timer
         await self._disconnect(guild_id, f"idle for {self._idle_timeout:g} s")
 
-    # --- Lavalink.py events -----------------------------------------------------------------------------
-
-    async def _on_node_ready(self, event: Any) -> None:
-        self._node_ready.set()
-        _LOGGER.info("voice: Lavalink node ready (session %s, resumed=%s)", event.session_id, event.resumed)
-
-    async def _on_node_disconnected(self, event: Any) -> None:
-        self._node_ready.clear()
-        _LOGGER.warning(
-            "voice: Lavalink node disconnected (code %s, %s); voice replies fall back to text until it is back",
-            event.code,
-            event.reason,
-        )
-        for guild_id, state in self._guilds.items():
-            if state.target is not None:
-                self._arm_idle(guild_id, state)  # so a node that never returns doesn't keep us in channels
-
-    async def _on_track_start(self, event: Any) -> None:
-        _LOGGER.debug("voice: speaking in guild %s", event.player.guild_id)
-
-    async def _on_track_end(self, event: Any) -> None:
-        if event.reason == lavalink.EndReason.LOAD_FAILED:
-            _LOGGER.warning(
-                "voice: an utterance in guild %s could not be played and was skipped", event.player.guild_id
-            )
-        if event.reason.may_start_next():
-            return  # Lavalink.py's player goes on with the queue (QueueEndEvent when it is empty)
-        await self._playback_stopped(event.player)
-
-    async def _on_queue_end(self, event: Any) -> None:
-        await self._playback_stopped(event.player)
-
-    async def _playback_stopped(self, player: Any) -> None:
-        state = self._guilds.get(player.guild_id)
-        if state is None:
-            return
-        async with state.lock:
-            if self._player(player.guild_id) is not player or not state.playing:
-                return  # a player we already replaced or destroyed
-            if player.queue:
-                # An utterance was queued while the last one was ending: Lavalink.py saw an empty queue.
-                try:
-                    await player.play()
-                    return
-                except _TRANSPORT_ERRORS as exc:
-                    _LOGGER.warning(
-                        "voice: could not go on with the queue in guild %s: %s", player.guild_id, exc
-                    )
-            state.playing = False
-            self._arm_idle(player.guild_id, state)
-
-    async def _on_track_exception(self, event: Any) -> None:
-        _LOGGER.warning(
-            "voice: playback failed in guild %s: %s (%s; cause: %s)",
-            event.player.guild_id,
-            event.message,
-            event.severity,
-            event.cause,
-        )
-
-    async def _on_track_stuck(self, event: Any) -> None:
-        _LOGGER.warning("voice: playback stuck for %s ms in guild %s", event.threshold, event.player.guild_id)
-
-    async def _on_voice_closed(self, event: Any) -> None:
-        guild_id = event.player.guild_id
-        _LOGGER.warning(
-            "voice: Discord closed the voice connection in guild %s (code %s: %s, by remote: %s)",
-            guild_id,
-            event.code,
-            event.reason,
-            event.by_remote,
-        )
-        if event.code == _SESSION_INVALID:
-            self._spawn(self._disconnect(guild_id, "the voice session expired"))
-
-    async def _on_player_error(self, event: Any) -> None:
-        _LOGGER.error("voice: player error in guild %s: %s", event.player.guild_id, event.original)
-        await self._playback_stopped(event.player)
-
     # --- helpers ----------------------------------------------------------------------------------------
 
     def _guild(self, guild_id: int) -> _Guild:
         return self._guilds.setdefault(guild_id, _Guild())
-
-    def _player(self, guild_id: int) -> Any:
-        return None if self._client is None else self._client.player_manager.get(guild_id)
-
-    async def _forward(self, payload: dict[str, Any]) -> bool:
-        if self._client is None:
-            return False
-        try:
-            await self._client.voice_update_handler(payload)
-        except _TRANSPORT_ERRORS as exc:
-            _LOGGER.warning("voice: could not pass a %s to the Lavalink node: %s", payload["t"], exc)
-            return False
-        return True
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
@@ -627,22 +464,3 @@ class VoiceService:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             _LOGGER.error("voice: background task failed", exc_info=task.exception())
-
-
-def _state_payload(guild_id: int, user_id: int, channel_id: int | None, session_id: str) -> dict[str, Any]:
-    return {
-        "t": "VOICE_STATE_UPDATE",
-        "d": {
-            "guild_id": str(guild_id),
-            "user_id": str(user_id),
-            "channel_id": None if channel_id is None else str(channel_id),
-            "session_id": session_id,
-        },
-    }
-
-
-def _server_payload(guild_id: int, token: str, endpoint: str | None) -> dict[str, Any]:
-    return {
-        "t": "VOICE_SERVER_UPDATE",
-        "d": {"guild_id": str(guild_id), "token": token, "endpoint": endpoint},
-    }

@@ -1,0 +1,38 @@
+"""Why a voice request was refused, in words for the member who asked."""
+
+from __future__ import annotations
+
+from trainer_bot.errors import UserError
+
+
+class VoiceUnavailable(UserError):
+    def __init__(self) -> None:
+        super().__init__("I can't speak in voice right now: my audio node is offline. Try again in a minute.")
+
+
+class NotInVoice(UserError):
+    def __init__(self) -> None:
+        super().__init__("Join a voice channel first, then try again.")
+
+
+class NotConnected(UserError):
+    def __init__(self) -> None:
+        super().__init__("I'm not in a voice channel in this server.")
+
+
+class BotElsewhere(UserError):
+    def __init__(self, channel_id: int) -> None:
+        super().__init__(f"I'm still talking in <#{channel_id}>. Join me there, or try again when I'm done.")
+        self.channel_id = channel_id
+
+
+class VoiceConnectFailed(UserError):
+    def __init__(self) -> None:
+        super().__init__(
+            "I couldn't connect to that voice channel. Check that I can see it and connect to it, then try again."
+        )
+
+
+class SpeechNotPlayable(UserError):
+    def __init__(self) -> None:
+        super().__init__("I couldn't play that reply in voice.")
