@@ -27,13 +27,9 @@ import contextlib
 import itertools
 import os
 import re
-import shutil
 import stat
-import tempfile
 import threading
-import time
 import unicodedata
-import zipfile
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,8 +38,8 @@ from pathlib import Path
 from typing import Literal
 
 from trainer_bot.errors import UserError
-from trainer_bot.fileio import READ_NO_FOLLOW
 from trainer_bot.layout import ARCHIVES, DATASETS, FILES, GUILD_FOLDERS, MODELS, DataLayout
+from trainer_bot.workspace.storing import TEMP_PREFIX, publish_unique, write_temp, zip_to_temp
 
 PathKind = Literal["file", "dir", "any"]
 
@@ -55,16 +51,12 @@ COMPLETE_MAX_VISITS = 2000
 MAX_SUGGESTION_CHARS = 100
 MAX_FILENAME_BYTES = 200
 _MAX_SUFFIX_CHARS = 16
-_MAX_UNIQUE_ATTEMPTS = 1000
-_TEMP_PREFIX = ".partial-"
 _SHOWN_CHARS = 60
 _EXAMPLE = "like `files/data.csv`"
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # Bidirectional overrides make a displayed path read differently from what it is.
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _FILENAME_EXTRA_CHARS = frozenset("-_.+()[] ")
-_ZIP_EPOCH = 315_532_800  # 1980-01-01, the earliest time a zip entry can carry
-_COPY_CHUNK = 1024 * 1024
 
 
 class WorkspaceError(UserError):
@@ -272,13 +264,13 @@ class Workspace:
             raise WorkspaceError(f"{shown} has no files to archive.")
         stem = f"{_truncate_utf8(sanitise_filename(top), 100)}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
         try:
-            tmp, count = _zip_to_temp(members, target_dir)
+            tmp, count = zip_to_temp(members, target_dir)
         except OSError:
             raise WorkspaceError("The archive couldn't be written (the disk may be full).") from None
         try:
             if count == 0:
                 raise WorkspaceError(f"{shown} has no readable files to archive.")
-            final = _publish_unique(tmp, target_dir, stem, ".zip")
+            final = publish_unique(tmp, target_dir, stem, ".zip")
         finally:
             tmp.unlink(missing_ok=True)
         return ArchiveResult(
@@ -292,7 +284,7 @@ class Workspace:
         while stack:
             directory, arc_dir = stack.pop()
             for entry in _scan(str(directory), None):
-                if entry.name.startswith(_TEMP_PREFIX) or not _encodable(entry.name):
+                if entry.name.startswith(TEMP_PREFIX) or not _encodable(entry.name):
                     continue
                 # Windows unzippers treat "\" as a separator; never let a name become a path there.
                 arcname = f"{arc_dir}/{entry.name.replace(chr(92), '_')}"
@@ -312,7 +304,7 @@ class Workspace:
             if not entry.is_symlink():
                 return Path(entry.path) if entry.is_file(follow_symlinks=False) else None
             real = Path(os.path.realpath(entry.path))
-            if not _is_inside(real, self.root) or real.name.startswith(_TEMP_PREFIX):
+            if not _is_inside(real, self.root) or real.name.startswith(TEMP_PREFIX):
                 return None
             return real if stat.S_ISREG(real.stat().st_mode) else None
         except (OSError, ValueError):
@@ -331,11 +323,11 @@ class Workspace:
             raise WorkspaceError(f"{_shown(rel_dir)} is nested too deeply to save files into.")
         stem, suffix = _split_suffix(sanitise_filename(filename, max_bytes=room))
         try:
-            tmp = _write_temp(directory, data)
+            tmp = write_temp(directory, data)
         except OSError:
             raise WorkspaceError("The file couldn't be saved (the disk may be full).") from None
         try:
-            return _publish_unique(tmp, directory, stem, suffix)
+            return publish_unique(tmp, directory, stem, suffix)
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -476,89 +468,6 @@ def _split_suffix(name: str) -> tuple[str, str]:
     if not dot or not stem or len(extension) >= _MAX_SUFFIX_CHARS:
         return name, ""
     return stem, f".{extension}"
-
-
-def _zip_time(mtime: float) -> tuple[int, int, int, int, int, int]:
-    moment = time.gmtime(max(mtime, _ZIP_EPOCH))
-    if moment.tm_year > 2107:  # the last year a zip entry can carry
-        return (2107, 12, 31, 23, 59, 58)
-    return (moment.tm_year, moment.tm_mon, moment.tm_mday, moment.tm_hour, moment.tm_min, moment.tm_sec)
-
-
-def _zip_to_temp(members: list[tuple[str, Path]], directory: Path) -> tuple[Path, int]:
-    """Write the zip under a temporary name; returns it and the number of files actually added."""
-    fd, name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".zip", dir=directory)
-    tmp = Path(name)
-    count = 0
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for arcname, source in members:
-                    count += _add_to_zip(archive, arcname, source)
-            raw.flush()
-            os.fsync(raw.fileno())
-            # mkstemp makes 0600 files; match what an ordinary write under the usual umask gives.
-            os.fchmod(raw.fileno(), 0o644)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp, count
-
-
-def _add_to_zip(archive: zipfile.ZipFile, arcname: str, source: Path) -> int:
-    """Copy one file into the zip; 0 when it vanished or stopped being a regular file."""
-    try:
-        fd = os.open(source, READ_NO_FOLLOW)
-    except OSError:
-        return 0
-    with os.fdopen(fd, "rb") as src:
-        info = os.fstat(src.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return 0
-        entry = zipfile.ZipInfo(arcname, _zip_time(info.st_mtime))
-        entry.compress_type = zipfile.ZIP_DEFLATED
-        entry.file_size = info.st_size
-        entry.external_attr = (stat.S_IFREG | 0o644) << 16
-        with archive.open(entry, "w") as dst:
-            shutil.copyfileobj(src, dst, _COPY_CHUNK)
-    return 1
-
-
-def _write_temp(directory: Path, data: bytes) -> Path:
-    fd, name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=directory)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-            # mkstemp makes 0600 files; match what an ordinary write under the usual umask gives.
-            os.fchmod(fh.fileno(), 0o644)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
-
-
-def _publish_unique(tmp: Path, directory: Path, stem: str, suffix: str) -> Path:
-    """Give the temporary file its final name without ever replacing an existing file.
-
-    A hard link fails atomically when the name is taken, which a rename cannot promise; the
-    caller removes the temporary name afterwards.
-    """
-    for attempt in range(1, _MAX_UNIQUE_ATTEMPTS + 1):
-        final = directory / (f"{stem}{suffix}" if attempt == 1 else f"{stem}-{attempt}{suffix}")
-        try:
-            os.link(tmp, final)
-        except FileExistsError:
-            continue
-        except OSError:
-            # Filesystems without hard links: check-then-rename is the best available.
-            if os.path.lexists(final):
-                continue
-            tmp.replace(final)
-        return final
-    raise WorkspaceError("Too many files already have that name; please rename the file.")
 
 
 def _tree_size(directory: Path) -> int:
