@@ -11,7 +11,7 @@ import importlib
 import logging
 import pkgutil
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import hikari
@@ -28,10 +28,7 @@ from trainer_bot.plugins._voice_gateway import HikariVoiceGateway
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
 from trainer_bot.speech.stt import transcriber_for
-from trainer_bot.speech.synthesis import SpeechEngine
-from trainer_bot.speech.tts import Synthesizer
-from trainer_bot.speech.tts_edge import EdgeTTSEngine
-from trainer_bot.speech.tts_espeak import EspeakEngine
+from trainer_bot.speech.tts import synthesizer_for
 from trainer_bot.storage import (
     ConversationRepository,
     Database,
@@ -64,14 +61,6 @@ INTENTS = (
     | hikari.Intents.DM_MESSAGES
     | hikari.Intents.MESSAGE_CONTENT
 )
-
-
-def build_synthesizer(settings: Settings) -> Synthesizer:
-    engines: dict[str, Callable[[], SpeechEngine]] = {
-        "edge": lambda: EdgeTTSEngine(voice=settings.tts_voice),
-        "espeak": EspeakEngine,
-    }
-    return Synthesizer([engines[name]() for name in settings.tts_engines], max_chars=settings.tts_max_chars)
 
 
 class StartupError(Exception):
@@ -128,8 +117,6 @@ class TrainerBot:
         models = ActiveModels(
             workspaces, ModelVersionRepository(database), signing_key(layout.signing_key_file)
         )
-        conversation = ConversationService(ConversationRepository(database), models)
-        registry.register_value(ConversationService, conversation)
         await self._open_training(registry, database, workspaces, models)
         preferences = GuildPreferences(
             GuildSettingsRepository(database),
@@ -137,14 +124,19 @@ class TrainerBot:
             default_voice=settings.tts_voice,
         )
         registry.register_value(GuildPreferences, preferences)
-        await self._open_speech(registry, preferences, conversation)
+        listening = Listening(transcriber_for(settings), preferences, max_bytes=settings.stt_max_bytes)
+        self._resources.push_async_callback(listening.close)
+        registry.register_value(Listening, listening)
+        voice = await self._open_voice(registry)
+        conversation = ConversationService(ConversationRepository(database), models)
+        registry.register_value(ConversationService, conversation)
+        speaking = Speaking(synthesizer_for(settings), voice, preferences)
+        chat = ChatFlow(conversation, listening, speaking, mode=settings.chat_mode)
+        self._gateway_users.push_async_callback(chat.close)  # before voice: it may still be speaking
+        registry.register_value(ChatFlow, chat)
 
     async def _open_training(
-        self,
-        registry: linkd.Registry,
-        database: Database,
-        workspaces: Workspaces,
-        models: ActiveModels,
+        self, registry: linkd.Registry, database: Database, workspaces: Workspaces, models: ActiveModels
     ) -> None:
         limits = DatasetLimits(max_file_bytes=self.settings.max_upload_bytes)
         catalog = DatasetCatalog(DatasetRepository(database), workspaces, limits)
@@ -157,15 +149,9 @@ class TrainerBot:
         registry.register_value(TrainingService, training)
         registry.register_value(TestService, TestService(models, TestRunRepository(database)))
 
-    async def _open_speech(
-        self, registry: linkd.Registry, preferences: GuildPreferences, conversation: ConversationService
-    ) -> None:
+    async def _open_voice(self, registry: linkd.Registry) -> VoiceService:
+        """The audio server Lavalink fetches speech from, and the Lavalink node's client."""
         settings = self.settings
-        transcriber = transcriber_for(settings)
-        listening = Listening(transcriber, preferences, max_bytes=settings.stt_max_bytes)
-        self._resources.push_async_callback(listening.close)
-        registry.register_value(Listening, listening)
-
         audio = AudioServer(settings.audio_host, settings.audio_port, settings.audio_public_url)
         await audio.start()
         self._resources.push_async_callback(audio.stop)
@@ -181,11 +167,7 @@ class TrainerBot:
         await voice.start()
         self._gateway_users.push_async_callback(voice.close)
         registry.register_value(VoiceService, voice)
-        speaking = Speaking(build_synthesizer(settings), voice, preferences)
-        registry.register_value(Speaking, speaking)
-        chat = ChatFlow(conversation, listening, speaking, mode=settings.chat_mode)
-        self._gateway_users.push_async_callback(chat.close)  # before voice: it may still be speaking
-        registry.register_value(ChatFlow, chat)
+        return voice
 
     async def _close_services(self) -> None:
         await self._resources.aclose()

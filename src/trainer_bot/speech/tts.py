@@ -7,8 +7,9 @@ to an offline voice instead of failing the member's request.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from trainer_bot.config import Settings
 from trainer_bot.speech.errors import SpeechError
 from trainer_bot.speech.speakable import clean_for_speech
 from trainer_bot.speech.synthesis import SpeechAudio, SpeechEngine, SynthesisFailed
@@ -24,6 +25,7 @@ __all__ = [
     "SynthesisFailed",
     "Synthesizer",
     "clean_for_speech",
+    "synthesizer_for",
 ]
 
 log = logging.getLogger("trainer_bot.speech")
@@ -50,3 +52,12 @@ class Synthesizer:
                 # A bug in one engine should cost quality, not the answer.
                 log.exception("speech engine %s crashed, trying the next", engine.name)
         raise SpeechError("Speech synthesis is not available right now, try again later.")
+
+
+def synthesizer_for(settings: Settings) -> Synthesizer:
+    """The engines the operator chose (TTS_ENGINES), in their order."""
+    engines: dict[str, Callable[[], SpeechEngine]] = {
+        "edge": lambda: EdgeTTSEngine(voice=settings.tts_voice),
+        "espeak": EspeakEngine,
+    }
+    return Synthesizer([engines[name]() for name in settings.tts_engines], max_chars=settings.tts_max_chars)
