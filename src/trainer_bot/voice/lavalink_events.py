@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import lavalink
 
 from trainer_bot.voice.lavalink_link import LavalinkLink
 
-if TYPE_CHECKING:
-    from trainer_bot.voice.service import VoiceService
-
 _LOGGER = logging.getLogger("trainer_bot.voice")
 SESSION_INVALID = 4006  # Discord voice close code: the voice session is gone and will not come back
 
 
+class PlaybackOwner(Protocol):
+    """What the events change: the voice service's per-guild state."""
+
+    def node_lost(self) -> None: ...
+
+    def leave_soon(self, guild_id: int, reason: str) -> None: ...
+
+    async def playback_stopped(self, player: Any) -> None: ...
+
+
 class LavalinkEvents:
-    def __init__(self, link: LavalinkLink, service: VoiceService) -> None:
+    def __init__(self, link: LavalinkLink, service: PlaybackOwner) -> None:
         self._link = link
         self._service = service
 
