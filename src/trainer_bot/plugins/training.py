@@ -69,13 +69,9 @@ class JobMessage:
             self._editable = False  # the interaction token expired (15 min) or the message was dismissed
 
     async def _announce(self, update: TrainingJob) -> None:
-        metrics = update.metrics or {}
-        accuracy = metrics.get("accuracy")
-        score = f" (held-out accuracy {accuracy:.1%})" if accuracy is not None else ""
         try:
             await self._ctx.client.rest.create_message(
-                self._ctx.channel_id,
-                f"🧠 New model `{update.model_version}` is live, trained by {self._ctx.user.mention}{score}.",
+                self._ctx.channel_id, reports.model_live_text(update, self._ctx.user.mention)
             )
         except hikari.HikariError as exc:
             _LOGGER.warning("could not announce model %s: %s", update.model_version, exc)
@@ -179,9 +175,4 @@ class Jobs(
         if not jobs:
             await ctx.respond("No training jobs yet: start one with /train.", ephemeral=True)
             return
-        lines = [
-            f"**#{job.id}** {job.status.value} {reports.progress_bar(job.progress, 8)}"
-            f"{f' → `{job.model_version}`' if job.model_version else ''} · <t:{int(job.created_at.timestamp())}:R>"
-            for job in jobs
-        ]
-        await ctx.respond("\n".join(lines), ephemeral=True)
+        await ctx.respond(reports.jobs_text(jobs), ephemeral=True)

@@ -55,6 +55,22 @@ def job_text(job: TrainingJob) -> str:
     return f"{head} failed: {job.error or 'unknown error'}\nThe previous model stays active."
 
 
+def jobs_text(jobs: list[TrainingJob]) -> str:
+    """/jobs: one line per job, newest first, with Discord's relative time."""
+    return "\n".join(
+        f"**#{job.id}** {job.status.value} {progress_bar(job.progress, 8)}"
+        f"{f' → `{job.model_version}`' if job.model_version else ''} · <t:{int(job.created_at.timestamp())}:R>"
+        for job in jobs
+    )
+
+
+def model_live_text(job: TrainingJob, trainer_mention: str) -> str:
+    """What the channel hears when a member's training put a new model version live."""
+    accuracy = (job.metrics or {}).get("accuracy")
+    score = f" (held-out accuracy {accuracy:.1%})" if accuracy is not None else ""
+    return f"🧠 New model `{job.model_version}` is live, trained by {trainer_mention}{score}."
+
+
 def evaluation_text(version: str, result: EvaluationResult, *, shown: int = SHOWN_PREDICTIONS) -> str:
     """Scores, the confusion matrix and the first `shown` predictions."""
     lines = [f"Model `{version}` on {len(result.items)} examples."]

@@ -87,3 +87,12 @@ def test_large_results_come_with_every_prediction_as_csv() -> None:
 def test_progress_bar_is_clamped() -> None:
     assert reports.progress_bar(2.0, width=4).startswith("▰▰▰▰ ")
     assert reports.progress_bar(-1, width=4).startswith("▱▱▱▱")
+
+
+def test_job_lists_and_announcements() -> None:
+    listed = reports.jobs_text([job(JobStatus.SUCCEEDED, model_version="v2"), job(JobStatus.FAILED, id=6)])
+    first, second = listed.splitlines()
+    assert first.startswith("**#7** succeeded") and "→ `v2`" in first and "<t:" in first
+    assert second.startswith("**#6** failed")
+    live = reports.model_live_text(job(JobStatus.SUCCEEDED, model_version="v2", metrics=METRICS), "<@2>")
+    assert live == "🧠 New model `v2` is live, trained by <@2> (held-out accuracy 87.5%)."
