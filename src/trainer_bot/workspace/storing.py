@@ -12,7 +12,9 @@ import stat
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from trainer_bot.errors import UserError
 from trainer_bot.fileio import READ_NO_FOLLOW
@@ -36,22 +38,15 @@ def _zip_time(mtime: float) -> tuple[int, int, int, int, int, int]:
 
 def zip_to_temp(members: list[tuple[str, Path]], directory: Path) -> tuple[Path, int]:
     """Write the zip under a temporary name; returns it and the number of files actually added."""
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".zip", dir=directory)
-    tmp = Path(name)
     count = 0
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for arcname, source in members:
-                    count += _add_to_zip(archive, arcname, source)
-            raw.flush()
-            os.fsync(raw.fileno())
-            # mkstemp makes 0600 files; match what an ordinary write under the usual umask gives.
-            os.fchmod(raw.fileno(), 0o644)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp, count
+
+    def write(raw: BinaryIO) -> None:
+        nonlocal count
+        with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for arcname, source in members:
+                count += _add_to_zip(archive, arcname, source)
+
+    return _temp_file(directory, ".zip", write), count
 
 
 def _add_to_zip(archive: zipfile.ZipFile, arcname: str, source: Path) -> int:
@@ -74,15 +69,20 @@ def _add_to_zip(archive: zipfile.ZipFile, arcname: str, source: Path) -> int:
 
 
 def write_temp(directory: Path, data: bytes) -> Path:
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    return _temp_file(directory, "", lambda handle: handle.write(data))
+
+
+def _temp_file(directory: Path, suffix: str, write: Callable[[BinaryIO], object]) -> Path:
+    """A new hidden file in `directory`, written by `write` and flushed to disk; removed if writing fails."""
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=suffix, dir=directory)
     tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
             # mkstemp makes 0600 files; match what an ordinary write under the usual umask gives.
-            os.fchmod(fh.fileno(), 0o644)
+            os.fchmod(handle.fileno(), 0o644)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
