@@ -144,7 +144,7 @@ class TrainerBot:
         runner = JobRunner(jobs, max_concurrent=self.settings.training_workers)
         await runner.start()
         self._resources.push_async_callback(runner.close)
-        registry.register_value(FileService, FileService(workspaces, catalog))
+        registry.register_value(FileService, FileService(workspaces))
         training = TrainingService(catalog, runner, jobs, models, ConversationRepository(database))
         registry.register_value(TrainingService, training)
         registry.register_value(TestService, TestService(models, TestRunRepository(database)))

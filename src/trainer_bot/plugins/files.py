@@ -13,6 +13,7 @@ from trainer_bot.plugins._shared import (
     workspace_paths,
 )
 from trainer_bot.text import human_size
+from trainer_bot.training.service import TrainingService
 from trainer_bot.workspace.service import FileService
 
 loader = lightbulb.Loader()
@@ -75,9 +76,9 @@ class SelectDataset(
     )
 
     @lightbulb.invoke
-    async def invoke(self, ctx: lightbulb.Context, files: FileService = lightbulb.di.INJECTED) -> None:
+    async def invoke(self, ctx: lightbulb.Context, training: TrainingService = lightbulb.di.INJECTED) -> None:
         await ctx.defer(ephemeral=True)
-        selected = await files.select_dataset(
+        selected = await training.select_dataset(
             require_guild(ctx), ctx.user.id, self.path, positive=self.positive
         )
         dataset = selected.dataset

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from trainer_bot.chat.preferences import GuildPreferences
+from typing import Protocol
+
 from trainer_bot.speech.stt import OnQueued, Transcriber, Transcript
 
 
+class LanguageChoice(Protocol):
+    """Where a guild's voice-message language is kept (the guild's preferences)."""
+
+    async def stt_language(self, guild_id: int | None) -> str | None:
+        """None: detect among the configured languages."""
+        ...
+
+
 class Listening:
-    def __init__(self, transcriber: Transcriber, preferences: GuildPreferences, *, max_bytes: int) -> None:
+    def __init__(self, transcriber: Transcriber, preferences: LanguageChoice, *, max_bytes: int) -> None:
         self._transcriber = transcriber
         self._preferences = preferences
         self.max_bytes = max_bytes

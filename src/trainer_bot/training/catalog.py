@@ -16,15 +16,22 @@ from trainer_bot.training.parsing import (
     DatasetLimits,
     ParsedDataset,
     checksum,
+    label_from_positive,
     parse_bytes,
     parse_directory,
     parse_inline,
 )
-from trainer_bot.workspace.paths import Workspaces
+from trainer_bot.workspace.paths import ArchiveResult, Workspaces
 
 
 class NoTrainingData(UserError):
     pass
+
+
+@dataclass(frozen=True)
+class SelectedDataset:
+    dataset: Dataset
+    snapshot: ArchiveResult
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,24 @@ class DatasetCatalog:
             default_label=default_label,
             selected=selected,
         )
+
+    async def select_directory(
+        self, guild_id: int, user_id: int, path: str, *, positive: bool
+    ) -> SelectedDataset:
+        """Validate every file in a workspace folder, keep a snapshot zip and a canonical copy, select it."""
+        label = label_from_positive(positive)
+        parsed = await self.parse_workspace_directory(guild_id, path, default_label=label)
+        snapshot = await asyncio.to_thread(self._workspaces.for_guild(guild_id).archive, path)
+        dataset = await self.register(
+            guild_id,
+            user_id,
+            parsed,
+            name=path.strip("/") or "workspace",
+            source=DatasetSource.DIRECTORY,
+            default_label=label,
+            selected=True,
+        )
+        return SelectedDataset(dataset, snapshot)
 
     async def selected(self, guild_id: int) -> list[Dataset]:
         return await self._repository.list_selected(guild_id)

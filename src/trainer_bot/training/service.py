@@ -10,7 +10,7 @@ from trainer_bot.ml import TrainingError, train_model
 from trainer_bot.ml.examples import Pair
 from trainer_bot.storage import ConversationRepository, DatasetSource, JobRepository, TrainingJob
 from trainer_bot.training.active_models import ActiveModels
-from trainer_bot.training.catalog import DatasetCatalog, NoTrainingData, UploadedFile
+from trainer_bot.training.catalog import DatasetCatalog, NoTrainingData, SelectedDataset, UploadedFile
 from trainer_bot.training.jobs import JobContext, JobOutcome, JobRunner, UpdateCallback
 from trainer_bot.training.parsing import ParsedDataset, label_from_positive
 
@@ -126,6 +126,12 @@ class TrainingService:
             )
 
         return JobOutcome(metrics=metrics, model_version=version, commit=go_live)
+
+    async def select_dataset(
+        self, guild_id: int, user_id: int, path: str, *, positive: bool
+    ) -> SelectedDataset:
+        """/select_dataset: a workspace folder joins the pool the next /train trains on."""
+        return await self._catalog.select_directory(guild_id, user_id, path, positive=positive)
 
     async def job(self, guild_id: int, job_id: int) -> TrainingJob | None:
         return await self._jobs.get(guild_id, job_id)

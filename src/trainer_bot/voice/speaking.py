@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol
 
-from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.speech.tts import Synthesizer
 from trainer_bot.voice.service import VoiceService
+
+
+class VoiceChoice(Protocol):
+    """Where a guild's choice of voice is kept (the guild's preferences)."""
+
+    async def tts_voice(self, guild_id: int | None) -> str: ...
 
 
 class SpeakingTurn:
@@ -32,7 +38,7 @@ class SpeakingTurn:
 
 
 class Speaking:
-    def __init__(self, synthesizer: Synthesizer, voice: VoiceService, preferences: GuildPreferences) -> None:
+    def __init__(self, synthesizer: Synthesizer, voice: VoiceService, preferences: VoiceChoice) -> None:
         self._synthesizer = synthesizer
         self._voice = voice
         self._preferences = preferences

@@ -1,16 +1,12 @@
-"""The file commands' work: archive a directory, fetch a file, register a directory as a dataset."""
+"""The file commands' work: archive a directory, fetch a file, suggest paths."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import Path
 
 from trainer_bot.errors import UserError
-from trainer_bot.storage import Dataset, DatasetSource
 from trainer_bot.text import human_size
-from trainer_bot.training.catalog import DatasetCatalog
-from trainer_bot.training.parsing import label_from_positive
 from trainer_bot.workspace.paths import ArchiveResult, PathKind, Workspaces
 
 
@@ -18,16 +14,9 @@ class FileTooLarge(UserError):
     pass
 
 
-@dataclass(frozen=True)
-class SelectedDataset:
-    dataset: Dataset
-    snapshot: ArchiveResult
-
-
 class FileService:
-    def __init__(self, workspaces: Workspaces, catalog: DatasetCatalog) -> None:
+    def __init__(self, workspaces: Workspaces) -> None:
         self._workspaces = workspaces
-        self._catalog = catalog
 
     def complete(self, guild_id: int, prefix: str, kind: PathKind) -> list[str]:
         """Autocomplete suggestions; bounded work, so it is cheap enough for the event loop."""
@@ -48,21 +37,3 @@ class FileService:
                 f"{human_size(size_limit)} here. Try `/archive` on its folder or split it."
             )
         return path
-
-    async def select_dataset(
-        self, guild_id: int, user_id: int, path: str, *, positive: bool
-    ) -> SelectedDataset:
-        """Validate every file in the directory, keep a snapshot zip and a canonical copy, select it."""
-        label = label_from_positive(positive)
-        parsed = await self._catalog.parse_workspace_directory(guild_id, path, default_label=label)
-        snapshot = await self.archive(guild_id, path)
-        dataset = await self._catalog.register(
-            guild_id,
-            user_id,
-            parsed,
-            name=path.strip("/") or "workspace",
-            source=DatasetSource.DIRECTORY,
-            default_label=label,
-            selected=True,
-        )
-        return SelectedDataset(dataset, snapshot)

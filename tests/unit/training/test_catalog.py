@@ -7,7 +7,7 @@ import pytest
 from trainer_bot.ml.examples import Example, Pair
 from trainer_bot.storage import Database, DatasetRepository, DatasetSource
 from trainer_bot.training.catalog import DatasetCatalog
-from trainer_bot.training.parsing import DatasetLimits, ParsedDataset
+from trainer_bot.training.parsing import DatasetError, DatasetLimits, ParsedDataset
 from trainer_bot.workspace.paths import WorkspaceError, Workspaces
 
 GUILD, USER = 10, 20
@@ -68,3 +68,28 @@ async def test_content_already_in_hand_is_not_read_back(
 async def test_workspace_folders_outside_the_workspace_are_refused(catalog: DatasetCatalog) -> None:
     with pytest.raises(WorkspaceError, match="leaves the workspace"):
         await catalog.parse_workspace_directory(GUILD, "../other-guild", default_label="positive")
+
+
+async def test_a_selected_folder_keeps_a_snapshot_and_joins_the_pool(
+    catalog: DatasetCatalog, workspaces: Workspaces
+) -> None:
+    folder = workspaces.for_guild(GUILD).files_dir / "reviews"
+    folder.mkdir()
+    (folder / "good.txt").write_text("great food\nlovely staff\n")
+    (folder / "bad.csv").write_text("text,label\ncold soup,negative\n")
+    selected = await catalog.select_directory(GUILD, USER, "files/reviews", positive=True)
+    assert selected.dataset.selected and selected.dataset.name == "files/reviews"
+    assert selected.dataset.label_counts == {"positive": 2, "negative": 1}
+    assert selected.snapshot.relative.startswith("archives/reviews-") and selected.snapshot.path.is_file()
+    assert [dataset.id for dataset in await catalog.selected(GUILD)] == [selected.dataset.id]
+
+
+async def test_a_folder_with_a_bad_file_is_not_selected(
+    catalog: DatasetCatalog, workspaces: Workspaces
+) -> None:
+    folder = workspaces.for_guild(GUILD).files_dir / "broken"
+    folder.mkdir()
+    (folder / "data.json").write_text("[1, 2")
+    with pytest.raises(DatasetError):
+        await catalog.select_directory(GUILD, USER, "files/broken", positive=True)
+    assert await catalog.selected(GUILD) == []
