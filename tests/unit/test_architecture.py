@@ -44,3 +44,32 @@ def test_the_sandbox_imports_nothing_from_the_bot() -> None:
 
 def test_the_bot_never_imports_the_sandbox() -> None:
     assert offenders(PRODUCT, ("discord_sandbox",)) == []
+
+
+# Each package may import its own layer and the layers below it, never one above.
+LAYERS = [
+    {"app", "cli", "__main__"},
+    {"plugins"},
+    {"chat"},
+    {"voice"},
+    {"training", "speech"},
+    {"ml", "workspace"},
+    {"storage", "config", "layout", "errors", "text", "fileio", "resources", "__init__"},
+]
+
+
+def layer_of(name: str) -> int:
+    return next(index for index, names in enumerate(LAYERS) if name in names)
+
+
+def test_imports_point_down_the_layers() -> None:
+    upward = []
+    for path in sorted(PRODUCT.rglob("*.py")):
+        own = path.relative_to(PRODUCT).parts[0].removesuffix(".py")
+        for module in imported_modules(path):
+            parts = module.split(".")
+            if parts[0] != "trainer_bot" or len(parts) < 2:
+                continue
+            if layer_of(parts[1]) < layer_of(own):
+                upward.append(f"{path.relative_to(PRODUCT)} imports {module}")
+    assert upward == []
