@@ -10,6 +10,7 @@ reply = await emulator.response(interaction)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -36,6 +37,7 @@ from discord_sandbox.state import (
     Message,
     User,
 )
+from discord_sandbox.voice_gateway import VoiceGateway
 
 __all__ = ["DiscordEmulator", "Upload"]
 
@@ -89,6 +91,9 @@ class DiscordEmulator:
             on_change=self.changes.notify,
             heartbeat_interval_ms=heartbeat_interval_ms,
         )
+        self.voice = VoiceGateway()
+        self._voice_session: str | None = None  # the bot's voice session id, from its gateway session
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -104,8 +109,10 @@ class DiscordEmulator:
         assert server is not None and server.sockets  # type: ignore[attr-defined]
         bound_port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self.base_url = f"http://{host}:{bound_port}"
+        await self.voice.start(host)
 
     async def stop(self) -> None:
+        await self.voice.stop()
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -144,6 +151,13 @@ class DiscordEmulator:
         return member
 
     def _ready_events(self, session: Session) -> list[tuple[str, dict[str, Any]]]:
+        if self._voice_session is not None:
+            # A new gateway session: voice connections made with the old one are no longer valid.
+            ended, self._voice_session = self._voice_session, None
+            self.guild.voice_states.pop(self.bot_user.id, None)
+            task = asyncio.get_running_loop().create_task(self.voice.end_session(ended))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         ready = {
             "v": 10,
             "user": payloads.user(self.bot_user) | {"verified": True, "email": None},
@@ -427,16 +441,17 @@ class DiscordEmulator:
             self.guild.voice_states.pop(self.bot_user.id, None)
         else:
             self.guild.voice_states[self.bot_user.id] = channel_id
-        session_id = f"voice-session-{self.bot_user.id}"
+        session = self.gateway.current
+        session_id = self._voice_session = f"voice-{session.id if session else 'none'}"
         state = payloads.voice_state(self.guild, self.bot_user.id, channel_id, session_id)
         state |= {"self_deaf": bool(data.get("self_deaf")), "self_mute": bool(data.get("self_mute"))}
         await self.gateway.dispatch("VOICE_STATE_UPDATE", state)
-        if channel_id is not None:
-            server = {
-                "guild_id": str(self.guild.id),
-                "token": secrets.token_hex(8),
-                "endpoint": "voice.sandbox:443",
-            }
+        if channel_id is None:
+            await self.voice.revoke(self.guild.id)
+        else:
+            # Every join gets a fresh token; a node still using an older one is refused (4004).
+            grant = self.voice.grant(self.guild.id, self.bot_user.id, session_id, channel_id)
+            server = {"guild_id": str(self.guild.id), "token": grant.token, "endpoint": self.voice.endpoint}
             await self.gateway.dispatch("VOICE_SERVER_UPDATE", server)
         self.changes.notify()
 

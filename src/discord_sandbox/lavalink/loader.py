@@ -29,7 +29,8 @@ class NotFound(Exception):
 
 
 class TrackLoader:
-    def __init__(self, *, fetch_timeout: float = 10.0) -> None:
+    def __init__(self, *, fetch_timeout: float = 10.0, head_only: bool = False) -> None:
+        self._head_only = head_only
         self._timeout = aiohttp.ClientTimeout(total=fetch_timeout)
         self._session: aiohttp.ClientSession | None = None
         self._injected: list[LoadFailure] = []
@@ -83,6 +84,8 @@ class TrackLoader:
             return _error(self._injected.pop(0))
         if not identifier.startswith(("http://", "https://")):
             return {"loadType": "empty", "data": {}}
+        if self._head_only:
+            return await self._load_by_head(identifier)
         try:
             data = await self.fetch(identifier)
             info = probe(data)
@@ -94,6 +97,21 @@ class TrackLoader:
             return _error(LoadFailure(str(exc), "common", f"java.lang.IllegalStateException: {exc}"))
         track = TrackInfo(uri=identifier, length_ms=info.length_ms, probe=info.container)
         _LOGGER.debug("fake lavalink: loaded %s (%s, %d ms)", identifier, info.container, info.length_ms)
+        return {"loadType": "track", "data": track_json(track, encode_track(track))}
+
+    async def _load_by_head(self, url: str) -> dict[str, Any]:
+        """What some servers do: a HEAD request, and a track of unknown length, title and author."""
+        assert self._session is not None, "the node is not started"
+        try:
+            async with self._session.head(url, allow_redirects=True) as response:
+                status, content_type = response.status, response.content_type
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            return _error(LoadFailure("Connecting to the URL failed.", "suspicious", f"{exc}"))
+        if status == 404:
+            return {"loadType": "empty", "data": {}}
+        if status not in (200, 206) or not content_type.startswith("audio/"):
+            return _error(LoadFailure("The URL is not a playable stream.", "common", f"status {status}"))
+        track = TrackInfo(uri=url, length_ms=-1, probe="unknown", title="unknown", author="unknown")
         return {"loadType": "track", "data": track_json(track, encode_track(track))}
 
 

@@ -7,6 +7,10 @@ client.add_node("127.0.0.1", node.port, "pw", "local")
 await node.restart(downtime=0.5)                            # a crash: websockets and sessions are gone
 node.close_voice(guild_id)                                  # Discord closed the voice websocket (4006)
 node.fail_next_load()                                       # the next /loadtracks answers an error
+FakeLavalinkNode(quirks=Quirks.nodelink())                  # behave like a real Lavalink-compatible server
+
+Players connect to the voice server named in the voice state they are given (the emulator serves one),
+so audio is only "heard" when the bot forwarded exactly what Discord sent it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from aiohttp import web
 
 from discord_sandbox.lavalink.loader import TrackLoader
 from discord_sandbox.lavalink.player import FakePlayer, LoadFailure, PlayRecord
+from discord_sandbox.lavalink.quirks import Quirks
 from discord_sandbox.lavalink.rest import ApiError, error_response, routes
 from discord_sandbox.lavalink.session import Session, stats_payload, tick, write_frames
 
@@ -44,6 +49,7 @@ class FakeLavalinkNode:
         player_update_interval: float = 5.0,
         stats_interval: float = 60.0,
         fetch_timeout: float = 10.0,
+        quirks: Quirks | None = None,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -52,10 +58,12 @@ class FakeLavalinkNode:
         self.time_scale = time_scale  # wall-clock seconds per second of audio
         self.player_update_interval = player_update_interval
         self.stats_interval = stats_interval
-        self.loader = TrackLoader(fetch_timeout=fetch_timeout)
+        self.quirks = quirks or Quirks()
+        self.loader = TrackLoader(fetch_timeout=fetch_timeout, head_only=self.quirks.head_only_loads)
         self.sessions: dict[str, Session] = {}
         self.play_log: list[PlayRecord] = []
         self.patches: list[tuple[int, dict[str, Any]]] = []  # (guild id, PATCH body) in arrival order
+        self.refused_plays: list[int] = []  # guilds whose play came without a voice connection
         self.connections = 0  # websocket connections accepted, over all restarts
         self.restarts = 0
         self._port = port
@@ -103,6 +111,9 @@ class FakeLavalinkNode:
         _LOGGER.info("fake lavalink listening on %s", self.url)
 
     async def _crash(self) -> None:
+        if self._runner is not None:
+            for site in list(self._runner.sites):
+                await site.stop()  # first of all: a dead process accepts no connections
         sessions, self.sessions = list(self.sessions.values()), {}
         for session in sessions:
             for player in session.players.values():
@@ -169,9 +180,11 @@ class FakeLavalinkNode:
         player = FakePlayer(
             guild_id,
             session.id,
+            session.user_id,
             emit=session.send,
             fetch=self.loader.stream,
             time_scale=self.time_scale,
+            quirks=self.quirks,
         )
         session.players[guild_id] = player
         return player
@@ -182,15 +195,15 @@ class FakeLavalinkNode:
     ) -> web.StreamResponse:
         if request.headers.get("Authorization") != self.password:
             _LOGGER.warning("fake lavalink: unauthorized %s %s", request.method, request.path)
-            return error_response(request, 401, "Unauthorized")
+            return error_response(request, 401, "Unauthorized", bare=self.quirks.bare_errors)
         try:
             return await handler(request)
         except ApiError as exc:
-            return error_response(request, exc.status, exc.message)
+            return error_response(request, exc.status, exc.message, bare=self.quirks.bare_errors)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            return error_response(request, exc.status, exc.reason)
+            return error_response(request, exc.status, exc.reason, bare=self.quirks.bare_errors)
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         try:
@@ -216,11 +229,12 @@ class FakeLavalinkNode:
         self.connections += 1
         outbox = session.attach(request, resumed=resumed)
         _LOGGER.info("fake lavalink: %s connected, session %s (resumed=%s)", client_name, session.id, resumed)
-        tasks = [
-            self._spawn(write_frames(ws, outbox)),
-            self._spawn(tick(self.player_update_interval, lambda: self._player_updates(session))),
-            self._spawn(tick(self.stats_interval, lambda: session.send({"op": "stats", **self.stats()}))),
-        ]
+        tasks = [self._spawn(write_frames(ws, outbox))]
+        if not self.quirks.silent:
+            tasks += [
+                self._spawn(tick(self.player_update_interval, lambda: self._player_updates(session))),
+                self._spawn(tick(self.stats_interval, lambda: session.send({"op": "stats", **self.stats()}))),
+            ]
         try:
             async for _message in ws:
                 pass  # v4 clients send nothing on the websocket

@@ -1,9 +1,10 @@
-"""One guild's player on the fake node: voice state, the playing track, its clock and its events.
+"""One guild's player on the fake node: voice connection, the playing track, its clock and its events.
 
-Like lavaplayer, a track starts (TrackStartEvent) as soon as it is played, then streams its URL again
-in the background; audio only advances while the player is unpaused AND has a voice connection (frames
-are only pulled by a connected sender), and it ends `finished` after its real length, scaled by
-`time_scale` (wall seconds per audio second).
+A voice state makes the player connect to Discord's voice server (`VoiceLink`) with exactly what the bot
+forwarded; a refused or dropped connection is reported as WebSocketClosedEvent. Like lavaplayer, a track
+starts (TrackStartEvent) as soon as it is played, then streams its URL again in the background; audio
+only advances while the player is unpaused AND connected, goes out as one 20 ms frame after another, and
+the track ends `finished` after its real length, scaled by `time_scale` (wall seconds per audio second).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from discord_sandbox.lavalink.audio import UnsupportedAudio, probe
+from discord_sandbox.lavalink.quirks import Quirks
 from discord_sandbox.lavalink.tracks import TrackInfo, track_json
+from discord_sandbox.lavalink.voice_link import VoiceLink
 
 __all__ = ["FakePlayer", "LoadFailure", "PlayRecord"]
 
@@ -58,17 +61,31 @@ class PlayRecord:
     ended_at: float | None = None
     reason: str | None = None  # a TrackEndEvent reason, or "crashed" when the node went down mid-track
     events: list[str] = field(default_factory=list)
+    frames: int = 0  # 20 ms audio frames sent to the voice server
+
+
+FRAME_MS = 20
 
 
 class FakePlayer:
     def __init__(
-        self, guild_id: int, session_id: str, *, emit: Emit, fetch: Fetch, time_scale: float
+        self,
+        guild_id: int,
+        session_id: str,
+        user_id: int,
+        *,
+        emit: Emit,
+        fetch: Fetch,
+        time_scale: float,
+        quirks: Quirks,
     ) -> None:
         self.guild_id = guild_id
         self.session_id = session_id
-        self._emit, self._fetch, self._scale = emit, fetch, time_scale
+        self.user_id = user_id
+        self._emit, self._fetch, self._scale, self._quirks = emit, fetch, time_scale, quirks
         self.voice: dict[str, Any] | None = None
-        self.voice_connected = False
+        self.voice_link: VoiceLink | None = None
+        self.voice_connected = False  # the link finished its handshake and is still open
         self.volume = 100
         self.paused = False
         self.filters: dict[str, Any] = {}
@@ -82,6 +99,9 @@ class FakePlayer:
         self._position_at = time.monotonic()
         self._timer: asyncio.TimerHandle | None = None
         self._stream: asyncio.Task[None] | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._next_frame = 0  # index of the next 20 ms frame of the track to send
+        self._closing: set[asyncio.Task[None]] = set()
 
     # --- clock -----------------------------------------------------------------------------------------
 
@@ -113,16 +133,42 @@ class FakePlayer:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self.running:
+        if not self.running:
+            self._stop_pump()
+            return
+        if not self._quirks.never_ends:
             remaining_s = max(0, self._stop_at_ms() - self._position_ms) / 1000 * self._scale
             self._timer = asyncio.get_running_loop().call_later(remaining_s, self._end, "finished")
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.get_running_loop().create_task(self._send_frames())
 
     # --- commands from the REST API ---------------------------------------------------------------------
 
     def set_voice(self, voice: dict[str, Any]) -> None:
-        self._settle()
-        self.voice, self.voice_connected = voice, True
-        self._reschedule()
+        """Connect to the voice server this state names (again, unless that connection is alive)."""
+        link = self.voice_link
+        if voice == self.voice and link is not None and (link.connected or not link.settled.is_set()):
+            return
+        self._voice_changed(False)
+        self.voice = voice
+        self.voice_link = VoiceLink(
+            self.guild_id,
+            self.user_id,
+            voice,
+            on_connected=lambda: self._voice_changed(True),
+            on_closed=self._voice_lost,
+        )
+        if link is not None:
+            self._close_link(link)
+
+    async def voice_settled(self, hold: float) -> bool:
+        """Whether a voice connection is up, waiting up to `hold` s for one being made (as nodes hold a play)."""
+        link = self.voice_link
+        if link is None:
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(link.settled.wait(), hold)
+        return self.voice_connected
 
     def set_paused(self, paused: bool) -> None:
         self._settle()
@@ -143,6 +189,7 @@ class FakePlayer:
             self._end("replaced")
         self.track, self.encoded, self.user_data = info, encoded, user_data
         self._length_ms, self._position_ms, self._position_at = None, max(0, position_ms), time.monotonic()
+        self._next_frame = self._position_ms // FRAME_MS
         self.record = PlayRecord(
             guild_id=self.guild_id,
             session_id=self.session_id,
@@ -161,18 +208,57 @@ class FakePlayer:
             self._end("stopped")
 
     def close_voice(self, code: int, reason: str, *, by_remote: bool = True) -> None:
-        self._settle()
-        self.voice_connected = False
-        self._reschedule()
-        self._event("WebSocketClosedEvent", code=code, reason=reason, byRemote=by_remote)
+        """Discord closed the voice connection: playback stalls until a new voice state comes."""
+        link, self.voice_link = self.voice_link, None
+        if link is not None:
+            self._close_link(link)
+        self._voice_lost(code, reason, by_remote=by_remote)
 
     def abandon(self, reason: str) -> None:
         """The session or the process is gone: no event can be sent any more, the play just stops."""
         if self.record is not None and self.record.ended_at is None:
             self.record.ended_at, self.record.reason = time.monotonic(), reason
         self._cancel()
+        link, self.voice_link = self.voice_link, None
+        if link is not None:
+            self._close_link(link)
 
     # --- internals --------------------------------------------------------------------------------------
+
+    def _voice_changed(self, connected: bool) -> None:
+        if connected == self.voice_connected:
+            return
+        self._settle()
+        self.voice_connected = connected
+        self._reschedule()
+
+    def _voice_lost(self, code: int, reason: str, *, by_remote: bool = True) -> None:
+        self._voice_changed(False)
+        self._event("WebSocketClosedEvent", code=code, reason=reason, byRemote=by_remote)
+
+    def _close_link(self, link: VoiceLink) -> None:
+        task = asyncio.get_running_loop().create_task(link.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _send_frames(self) -> None:
+        """Audio goes out frame by frame while the clock runs, as a connected sender pulls it."""
+        step = max(0.002, FRAME_MS / 1000 * self._scale)
+        while self.running:
+            self._catch_up(self.position_ms)
+            await asyncio.sleep(step)
+
+    def _catch_up(self, position_ms: int) -> None:
+        link = self.voice_link
+        while self._next_frame < position_ms // FRAME_MS and link is not None and link.send_frame():
+            self._next_frame += 1
+            if self.record is not None:
+                self.record.frames += 1
+
+    def _stop_pump(self) -> None:
+        if self._pump is not None and self._pump is not asyncio.current_task():
+            self._pump.cancel()
+        self._pump = None
 
     async def _open_stream(self, uri: str) -> None:
         track = self.track
@@ -203,6 +289,8 @@ class FakePlayer:
         if self.track is None:
             return
         self._settle()
+        if reason == "finished":
+            self._catch_up(self._stop_at_ms())
         payload = self._track_json()
         if self.record is not None:
             self.record.ended_at, self.record.reason = time.monotonic(), reason
@@ -217,6 +305,7 @@ class FakePlayer:
         self._event("TrackEndEvent", track=payload, reason=reason)
 
     def _cancel(self) -> None:
+        self._stop_pump()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -267,3 +356,7 @@ class FakePlayer:
         if stream is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await stream
+        link, self.voice_link = self.voice_link, None
+        if link is not None:
+            await link.close()
+        await asyncio.gather(*self._closing, return_exceptions=True)

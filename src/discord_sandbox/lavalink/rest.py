@@ -31,7 +31,8 @@ class ApiError(Exception):
         self.status, self.message = status, message
 
 
-def error_response(request: web.Request, status: int, message: str) -> web.Response:
+def error_response(request: web.Request, status: int, message: str, *, bare: bool = False) -> web.Response:
+    """Spring's error body; `bare`: without `error`, as some Lavalink-compatible servers answer."""
     body: dict[str, Any] = {
         "timestamp": int(time.time() * 1000),
         "status": status,
@@ -39,6 +40,8 @@ def error_response(request: web.Request, status: int, message: str) -> web.Respo
         "message": message,
         "path": request.path,
     }
+    if bare:
+        del body["error"]
     if request.query.get("trace") == "true":
         body["trace"] = f"dev.arbjerg.lavalink.server.ResponseStatusException: {message}"
     return web.json_response(body, status=status)
@@ -137,6 +140,8 @@ class _Api:
     async def destroy_player(self, request: web.Request) -> web.Response:
         session, guild_id = self._session(request), _guild(request)
         player = session.players.pop(guild_id, None)
+        if player is None and self.node.quirks.strict_delete:
+            raise ApiError(404, "Player not found")
         if player is not None:
             player.stop()
             await player.aclose()
@@ -177,7 +182,9 @@ class _Api:
         if "encoded" in track and "identifier" in track:
             raise ApiError(400, "Cannot specify both track.encoded and track.identifier")
         if "encoded" in track and track["encoded"] is None:
-            player.stop()  # a stop on an idle player is fine: 200 with the player
+            if player.track is None and self.node.quirks.idle_stop_refused:
+                raise ApiError(400, "The player is not playing.")
+            player.stop()  # Lavalink answers 200 with the player, even when it was idle
             return False
         if request.query.get("noReplace") == "true" and player.track is not None:
             return False
@@ -192,6 +199,11 @@ class _Api:
             info = decode_track(encoded)
         except ValueError as exc:
             raise ApiError(400, str(exc)) from exc
+        # Like a real node: the play waits briefly for a voice connection being made; without one the
+        # answer is `"track": null` and no event ever comes.
+        if not await player.voice_settled(hold=2.0):
+            self.node.refused_plays.append(player.guild_id)
+            return False
         player.set_end_time(body.get("endTime"))
         player.play(info, encoded, dict(track.get("userData") or {}), int(body.get("position", 0)))
         if player.record is not None:

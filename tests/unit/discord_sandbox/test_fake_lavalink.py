@@ -25,7 +25,9 @@ from discord_sandbox.lavalink import (
     silent_mp3,
     sine_wav,
 )
+from discord_sandbox.lavalink.quirks import Quirks
 from discord_sandbox.lavalink.tracks import TrackInfo, decode_track, encode_track
+from discord_sandbox.voice_gateway import VoiceGateway
 
 PASSWORD = "s3cret"
 BOT = 100_000_000_000_000_001
@@ -93,6 +95,15 @@ async def host() -> AsyncIterator[AudioHost]:
 
 
 @pytest.fixture
+async def voice() -> AsyncIterator[VoiceGateway]:
+    """Discord's voice server, which the node's players connect to."""
+    gateway = VoiceGateway()
+    await gateway.start()
+    yield gateway
+    await gateway.stop()
+
+
+@pytest.fixture
 async def node() -> AsyncIterator[FakeLavalinkNode]:
     fake = FakeLavalinkNode(PASSWORD, time_scale=SCALE, player_update_interval=0.05)
     await fake.start()
@@ -120,8 +131,9 @@ async def connect(node: FakeLavalinkNode) -> AsyncIterator[Callable[..., Any]]:
         await client.close()
 
 
-async def voice_connect(client: Any, channel: int = CHANNEL, token: str = "voice-token") -> Any:
+async def voice_connect(client: Any, voice: VoiceGateway, channel: int = CHANNEL) -> Any:
     """Creates the player first, then forwards Discord's two voice events as raw dicts with string ids."""
+    grant = voice.grant(GUILD, BOT, "vs-1", channel)
     player = client.player_manager.create(GUILD)
     await client.voice_update_handler(
         {
@@ -137,7 +149,7 @@ async def voice_connect(client: Any, channel: int = CHANNEL, token: str = "voice
     await client.voice_update_handler(
         {
             "t": "VOICE_SERVER_UPDATE",
-            "d": {"guild_id": str(GUILD), "token": token, "endpoint": "c-fra1.discord.media:443"},
+            "d": {"guild_id": str(GUILD), "token": grant.token, "endpoint": voice.endpoint},
         }
     )
     return player
@@ -263,12 +275,12 @@ async def test_request_errors_carry_the_spring_error_body(
 
 
 async def test_play_a_track_end_to_end(
-    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any]
+    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any], voice: VoiceGateway
 ) -> None:
     client, _lavalink_node, events = await connect()
     audio = silent_mp3(2.0)
     url = host.add("speech.mp3", audio)
-    player = await voice_connect(client)
+    player = await voice_connect(client, voice)
     result = await client.get_tracks(url)
     assert result.load_type == lavalink.LoadType.TRACK
     track = result.tracks[0]
@@ -288,11 +300,13 @@ async def test_play_a_track_end_to_end(
     assert [set(body) for _, body in node.patches[:2]] == [{"voice"}, {"track"}]
     fake_player = node.player(GUILD)
     assert fake_player is not None and fake_player.voice == {
-        "token": "voice-token",
-        "endpoint": "c-fra1.discord.media:443",
+        "token": voice.grants[GUILD].token,
+        "endpoint": voice.endpoint,
         "sessionId": "vs-1",
         "channelId": str(CHANNEL),
     }
+    # The node connected with that voice state and the channel heard the whole track, frame by frame.
+    assert voice.frames(GUILD) == 1992 // 20
     # Downloaded twice (probe, then stream), byte for byte.
     assert node.loader.downloads[url] == [audio, audio]
     record = node.plays(GUILD)[0]
@@ -305,10 +319,10 @@ async def test_play_a_track_end_to_end(
 
 
 async def test_replace_stop_and_destroy(
-    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any]
+    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any], voice: VoiceGateway
 ) -> None:
     client, lavalink_node, events = await connect()
-    player = await voice_connect(client)
+    player = await voice_connect(client, voice)
     first = (await client.get_tracks(host.add("a.wav", sine_wav(30.0), "audio/wav"))).tracks[0]
     second = (await client.get_tracks(host.add("b.ogg", ogg_opus_silence(30.0), "audio/ogg"))).tracks[0]
     await player.play(first)
@@ -361,10 +375,10 @@ async def test_load_results_follow_lavaplayer(
 
 
 async def test_a_closed_voice_connection_stalls_playback(
-    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any]
+    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any], voice: VoiceGateway
 ) -> None:
     client, _lavalink_node, events = await connect()
-    player = await voice_connect(client)
+    player = await voice_connect(client, voice)
     track = (await client.get_tracks(host.add("a.mp3", silent_mp3(1.0)))).tracks[0]
     await player.play(track)
     await asyncio.sleep(0.02)
@@ -375,10 +389,11 @@ async def test_a_closed_voice_connection_stalls_playback(
     await asyncio.sleep(1.0 * SCALE * 2)
     assert not events.of(lavalink.TrackEndEvent), "no audio goes out without a voice connection"
     # Discord hands out a new voice server; Lavalink.py PATCHes it and playback goes on.
+    grant = voice.grant(GUILD, BOT, "vs-1", CHANNEL)
     await client.voice_update_handler(
         {
             "t": "VOICE_SERVER_UPDATE",
-            "d": {"guild_id": str(GUILD), "token": "new", "endpoint": "c-ams1.discord.media:443"},
+            "d": {"guild_id": str(GUILD), "token": grant.token, "endpoint": voice.endpoint},
         }
     )
     await node.until(lambda: bool(events.of(lavalink.TrackEndEvent)), what="the track to finish")
@@ -386,10 +401,10 @@ async def test_a_closed_voice_connection_stalls_playback(
 
 
 async def test_lavalink_py_reconnects_after_a_crash_and_resumes_the_track(
-    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any]
+    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any], voice: VoiceGateway
 ) -> None:
     client, lavalink_node, events = await connect()
-    player = await voice_connect(client)
+    player = await voice_connect(client, voice)
     url = host.add("long.mp3", silent_mp3(4.0))
     player.add((await client.get_tracks(url)).tracks[0])
     await player.play()
@@ -421,11 +436,11 @@ async def test_lavalink_py_reconnects_after_a_crash_and_resumes_the_track(
 
 
 async def test_a_resumable_session_outlives_its_websocket(
-    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any]
+    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any], voice: VoiceGateway
 ) -> None:
     client, lavalink_node, _events = await connect()
     await lavalink_node.update_session(resuming=True, timeout=30)
-    player = await voice_connect(client)
+    player = await voice_connect(client, voice)
     await player.play((await client.get_tracks(host.add("a.mp3", silent_mp3(1.0)))).tracks[0])
     session_id = lavalink_node.session_id
     await client.close()  # the bot restarts; the track ends while nobody listens
@@ -442,10 +457,10 @@ async def test_a_resumable_session_outlives_its_websocket(
 
 
 async def test_a_plain_session_dies_with_its_websocket(
-    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any]
+    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any], voice: VoiceGateway
 ) -> None:
     client, _lavalink_node, _events = await connect()
-    player = await voice_connect(client)
+    player = await voice_connect(client, voice)
     await player.play((await client.get_tracks(host.add("a.mp3", silent_mp3(30.0)))).tracks[0])
     await client.close()
     await node.until(lambda: not node.sessions, what="the session to go")
@@ -459,3 +474,70 @@ async def test_long_audio_is_downloaded_and_measured_whole(
     audio = silent_mp3(180.0)  # ~1 MB: arrives in many chunks
     track = (await client.get_tracks(host.add("long.mp3", audio))).tracks[0]
     assert track.duration == probe(audio).length_ms == 180_000
+
+
+# --- voice and quirks of real servers ------------------------------------------------------------------
+
+
+async def test_a_play_without_a_voice_connection_starts_nothing(
+    node: FakeLavalinkNode, host: AudioHost, connect: Callable[..., Any], voice: VoiceGateway
+) -> None:
+    client, _lavalink_node, events = await connect()
+    voice.refuse_next(GUILD, 4004)
+    player = await voice_connect(client, voice)
+    await node.until(lambda: bool(events.of(lavalink.WebSocketClosedEvent)), what="the refused connection")
+    assert events.of(lavalink.WebSocketClosedEvent)[0].code == 4004
+    await player.play((await client.get_tracks(host.add("a.mp3", silent_mp3(0.5)))).tracks[0])
+    await asyncio.sleep(0.5 * SCALE * 3)
+    assert node.refused_plays == [GUILD] and node.plays(GUILD) == []
+    assert not events.of(lavalink.TrackStartEvent) and not events.of(lavalink.TrackEndEvent)
+    assert voice.frames(GUILD) == 0
+
+
+@pytest.fixture
+async def nodelink() -> AsyncIterator[FakeLavalinkNode]:
+    fake = FakeLavalinkNode(PASSWORD, time_scale=SCALE, quirks=Quirks.nodelink())
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def test_a_nodelink_like_node(nodelink: FakeLavalinkNode, host: AudioHost, voice: VoiceGateway) -> None:
+    client = lavalink.Client(BOT)
+    events = Events()
+    client.add_event_hook(events.record)
+    lavalink_node = client.add_node("127.0.0.1", nodelink.port, PASSWORD, "local")
+    try:
+        await nodelink.until(lambda: bool(events.of(lavalink.NodeReadyEvent)), what="ready")
+        track = (await client.get_tracks(host.add("a.mp3", silent_mp3(1.0)))).tracks[0]
+        assert (track.duration, track.title, track.author) == (-1, "unknown", "unknown")  # HEAD only
+        player = await voice_connect(client, voice)
+        with pytest.raises(lavalink.ClientError):  # 400 without `error`: not even a RequestError
+            await lavalink_node.update_player(guild_id=GUILD, encoded_track=None)
+        await player.play(track)
+        await nodelink.until(lambda: bool(events.of(lavalink.TrackEndEvent)), what="the end")
+        assert nodelink.plays(GUILD)[0].length_ms == 1008 and voice.frames(GUILD) == 1008 // 20
+        assert not events.of(lavalink.PlayerUpdateEvent)  # no periodic updates
+        with pytest.raises(lavalink.ClientError):
+            await lavalink_node.request("DELETE", f"sessions/{lavalink_node.session_id}/players/1")
+    finally:
+        await client.close()
+
+
+async def test_a_node_that_never_ends_tracks(host: AudioHost, voice: VoiceGateway) -> None:
+    stuck = FakeLavalinkNode(PASSWORD, time_scale=SCALE, quirks=Quirks(never_ends=True))
+    await stuck.start()
+    client = lavalink.Client(BOT)
+    events = Events()
+    client.add_event_hook(events.record)
+    client.add_node("127.0.0.1", stuck.port, PASSWORD, "local")
+    try:
+        await stuck.until(lambda: bool(events.of(lavalink.NodeReadyEvent)), what="ready")
+        player = await voice_connect(client, voice)
+        await player.play((await client.get_tracks(host.add("a.mp3", silent_mp3(0.5)))).tracks[0])
+        await stuck.until(lambda: voice.frames(GUILD) == 504 // 20, what="the whole utterance")
+        await asyncio.sleep(0.5 * SCALE * 3)
+        assert events.of(lavalink.TrackStartEvent) and not events.of(lavalink.TrackEndEvent)
+    finally:
+        await client.close()
+        await stuck.stop()

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from discord_sandbox.lavalink import FakeLavalinkNode, PlayRecord, probe, silent_mp3
+from discord_sandbox.voice_gateway import VoiceGateway
 from trainer_bot.errors import UserError
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.voice.errors import (
@@ -53,13 +54,13 @@ class FakeDiscord:
     """Answers op 4 as Discord does, in order, from its own task: the bot's VOICE_STATE_UPDATE, then a
     VOICE_SERVER_UPDATE. Also acts as members and moderators."""
 
-    def __init__(self) -> None:
+    def __init__(self, voice: VoiceGateway) -> None:
+        self.voice = voice  # the voice server the node connects to
         self.service: VoiceService | None = None
         self.calls: list[tuple[float, str, int | None]] = []
         self.answer_joins = True
         self._queue: asyncio.Queue[Callable[[], Awaitable[None]]] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
-        self._tokens = 0
 
     def start(self, service: VoiceService) -> None:
         self.service = service
@@ -83,7 +84,7 @@ class FakeDiscord:
         self.calls.append((time.monotonic(), "join", channel_id))
         if self.answer_joins:
             self.bot_state(guild_id, channel_id)
-            self.server(guild_id)
+            self.server(guild_id, channel_id)
 
     async def leave(self, guild_id: int) -> None:
         self.calls.append((time.monotonic(), "leave", None))
@@ -97,13 +98,11 @@ class FakeDiscord:
             lambda: service.on_voice_state_update(guild_id, BOT, channel_id, "bot-voice-session")
         )
 
-    def server(self, guild_id: int) -> None:
+    def server(self, guild_id: int, channel_id: int) -> None:
         assert self.service is not None
-        service, self._tokens = self.service, self._tokens + 1
-        token = f"token-{self._tokens}"
-        self._queue.put_nowait(
-            lambda: service.on_voice_server_update(guild_id, token, "c-fra1.discord.media:443")
-        )
+        service = self.service
+        token = self.voice.grant(guild_id, BOT, "bot-voice-session", channel_id).token
+        self._queue.put_nowait(lambda: service.on_voice_server_update(guild_id, token, self.voice.endpoint))
 
     async def member(self, user_id: int, channel_id: int | None) -> None:
         assert self.service is not None
@@ -134,8 +133,16 @@ async def audio() -> AsyncIterator[AudioServer]:
 
 
 @pytest.fixture
-async def discord() -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
+async def voice_server() -> AsyncIterator[VoiceGateway]:
+    gateway = VoiceGateway()
+    await gateway.start()
+    yield gateway
+    await gateway.stop()
+
+
+@pytest.fixture
+async def discord(voice_server: VoiceGateway) -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord(voice_server)
     yield fake
     await fake.stop()
 
@@ -287,7 +294,7 @@ async def test_moved_by_someone_drops_the_queue_and_restarts_the_idle_timer(
     await node.until(lambda: bool(node.plays(GUILD)), what="playback")
     moved_at = time.monotonic()
     discord.bot_state(GUILD, STAGE)  # a moderator drags the bot
-    discord.server(GUILD)
+    discord.server(GUILD, STAGE)
     await node.until(lambda: last_play(node).reason == "stopped", what="the old utterance to stop")
     await node.until(
         lambda: (
