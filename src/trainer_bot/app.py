@@ -44,6 +44,7 @@ from trainer_bot.training.evaluation import TestService
 from trainer_bot.training.jobs import JobRunner
 from trainer_bot.training.parsing import DatasetLimits
 from trainer_bot.training.service import TrainingService
+from trainer_bot.voice.lavalink_link import NodeAddress
 from trainer_bot.voice.service import VoiceService
 from trainer_bot.voice.speaking import Speaking
 from trainer_bot.workspace.paths import Workspaces
@@ -155,14 +156,20 @@ class TrainerBot:
         audio = AudioServer(settings.audio_host, settings.audio_port, settings.audio_public_url)
         await audio.start()
         self._resources.push_async_callback(audio.stop)
+        discord = HikariVoiceGateway(self.bot)
+        nodes = [
+            NodeAddress(host, port, password, name=f"node-{number}")
+            for number, (host, port, password) in enumerate(settings.lavalink_addresses(), start=1)
+        ]
         voice = VoiceService(
-            HikariVoiceGateway(self.bot),
+            discord,
             audio,
-            host=settings.lavalink_host,
-            port=settings.lavalink_port,
-            password=settings.lavalink_password.get_secret_value(),
+            nodes=nodes,
             user_id=settings.bot_user_id(),
+            notices=discord,
             idle_timeout=settings.voice_idle_seconds,
+            start_timeout=settings.voice_start_seconds,
+            end_margin=settings.voice_end_margin_seconds,
         )
         await voice.start()
         self._gateway_users.push_async_callback(voice.close)

@@ -57,12 +57,18 @@ class Settings(BaseSettings):
     lavalink_host: str = "127.0.0.1"
     lavalink_port: int = Field(default=2333, ge=1, le=65535)
     lavalink_password: SecretStr = SecretStr("youshallnotpass")
+    # Several nodes, host:port:password separated by commas; when set, the three settings above are unused.
+    lavalink_nodes: Annotated[tuple[str, ...], NoDecode] = ()
     audio_host: str = "127.0.0.1"
     audio_port: int = Field(default=8080, ge=0, le=65535)
     audio_public_url: str | None = None  # default: http://AUDIO_HOST:AUDIO_PORT
     voice_idle_seconds: float = Field(default=300.0, gt=0)
+    # Deadlines of each spoken answer: it must start this soon after the play request, and end within
+    # its own length plus the margin; otherwise it is skipped.
+    voice_start_seconds: float = Field(default=5.0, gt=0, le=60)
+    voice_end_margin_seconds: float = Field(default=5.0, gt=0, le=60)
 
-    @field_validator("dev_guilds", "stt_languages", "tts_engines", mode="before")
+    @field_validator("dev_guilds", "stt_languages", "tts_engines", "lavalink_nodes", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -85,6 +91,16 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("lavalink_nodes")
+    @classmethod
+    def _node_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for node in value:
+            host, _, rest = node.partition(":")
+            port, _, password = rest.partition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536 or not password:
+                raise ValueError("give nodes as host:port:password separated by commas")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
@@ -101,6 +117,17 @@ class Settings(BaseSettings):
     @property
     def layout(self) -> DataLayout:
         return DataLayout(self.data_dir)
+
+    def lavalink_addresses(self) -> list[tuple[str, int, str]]:
+        """(host, port, password) of every node: LAVALINK_NODES, else the single LAVALINK_* node."""
+        if not self.lavalink_nodes:
+            return [(self.lavalink_host, self.lavalink_port, self.lavalink_password.get_secret_value())]
+        addresses = []
+        for node in self.lavalink_nodes:
+            host, _, rest = node.partition(":")
+            port, _, password = rest.partition(":")
+            addresses.append((host, int(port), password))
+        return addresses
 
     @property
     def stt_max_bytes(self) -> int:

@@ -53,7 +53,7 @@ class ChatFlow:
         try:
             reply = await self._answer(message, channel)
             if reply is not None and turn is not None and listener is not None:
-                self._spawn(self._say(turn, listener, reply.text))
+                self._spawn(self._say(turn, listener, reply.text, message.channel_id))
                 turn = None  # released by _say
         finally:
             if turn is not None:
@@ -110,9 +110,9 @@ class ChatFlow:
             )
         return transcript.text.strip()
 
-    async def _say(self, turn: SpeakingTurn, channel_id: int, text: str) -> None:
+    async def _say(self, turn: SpeakingTurn, channel_id: int, text: str, text_channel_id: int) -> None:
         try:
-            await self._speaking.say(turn, channel_id, text)
+            await self._speaking.say(turn, channel_id, text, text_channel_id=text_channel_id)
         except UserError as reason:  # e.g. no Lavalink node: members still have the text answer
             _LOGGER.info("guild %s: answer not spoken: %s", turn.guild_id, reason)
         except Exception:

@@ -1,8 +1,12 @@
-"""The voice service's way into Discord: gateway op 4 through hikari."""
+"""The voice service's way into Discord through hikari: gateway op 4, and notices in a text channel."""
 
 from __future__ import annotations
 
+import logging
+
 import hikari
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class HikariVoiceGateway:
@@ -15,3 +19,9 @@ class HikariVoiceGateway:
 
     async def leave(self, guild_id: int) -> None:
         await self._bot.update_voice_state(guild_id, None, self_mute=False, self_deaf=True)
+
+    async def post(self, channel_id: int, text: str) -> None:
+        try:
+            await self._bot.rest.create_message(channel_id, text)
+        except hikari.HikariError as exc:
+            _LOGGER.warning("could not post a voice notice in channel %s: %s", channel_id, exc)

@@ -15,7 +15,6 @@ import lavalink
 from trainer_bot.voice.lavalink_link import LavalinkLink
 
 _LOGGER = logging.getLogger("trainer_bot.voice")
-SESSION_INVALID = 4006  # Discord voice close code: the voice session is gone and will not come back
 
 
 class PlaybackOwner(Protocol):
@@ -23,9 +22,11 @@ class PlaybackOwner(Protocol):
 
     def node_lost(self) -> None: ...
 
-    def leave_soon(self, guild_id: int, reason: str) -> None: ...
+    def track_started(self, guild_id: int, uri: str | None) -> None: ...
 
-    async def playback_stopped(self, player: Any) -> None: ...
+    def track_ended(self, guild_id: int, uri: str | None, reason: str) -> None: ...
+
+    def voice_closed(self, guild_id: int, code: int, reason: str) -> None: ...
 
 
 class LavalinkEvents:
@@ -39,7 +40,6 @@ class LavalinkEvents:
             (self.node_disconnected, lavalink.NodeDisconnectedEvent),
             (self.track_start, lavalink.TrackStartEvent),
             (self.track_end, lavalink.TrackEndEvent),
-            (self.queue_end, lavalink.QueueEndEvent),
             (self.track_exception, lavalink.TrackExceptionEvent),
             (self.track_stuck, lavalink.TrackStuckEvent),
             (self.voice_closed, lavalink.WebSocketClosedEvent),
@@ -49,32 +49,36 @@ class LavalinkEvents:
             self._link.client.add_event_hook(hook, event=event)
 
     async def node_ready(self, event: Any) -> None:
-        self._link.ready.set()
-        _LOGGER.info("voice: Lavalink node ready (session %s, resumed=%s)", event.session_id, event.resumed)
+        self._link.node_ready(event.node.name)
+        _LOGGER.info(
+            "voice: Lavalink node %s ready (session %s, resumed=%s)",
+            event.node.name,
+            event.session_id,
+            event.resumed,
+        )
 
     async def node_disconnected(self, event: Any) -> None:
-        self._link.ready.clear()
+        self._link.node_gone(event.node.name)
         _LOGGER.warning(
-            "voice: Lavalink node disconnected (code %s, %s); voice replies fall back to text until it is back",
+            "voice: Lavalink node %s disconnected (code %s, %s)%s",
+            event.node.name,
             event.code,
             event.reason,
+            "" if self._link.available else "; voice replies fall back to text until a node is back",
         )
-        self._service.node_lost()
+        if not self._link.available:
+            self._service.node_lost()
 
     async def track_start(self, event: Any) -> None:
         _LOGGER.debug("voice: speaking in guild %s", event.player.guild_id)
+        self._service.track_started(event.player.guild_id, _uri(event.track))
 
     async def track_end(self, event: Any) -> None:
         if event.reason == lavalink.EndReason.LOAD_FAILED:
             _LOGGER.warning(
                 "voice: an utterance in guild %s could not be played and was skipped", event.player.guild_id
             )
-        if event.reason.may_start_next():
-            return  # Lavalink.py's player goes on with the queue (QueueEndEvent when it is empty)
-        await self._service.playback_stopped(event.player)
-
-    async def queue_end(self, event: Any) -> None:
-        await self._service.playback_stopped(event.player)
+        self._service.track_ended(event.player.guild_id, _uri(event.track), str(event.reason))
 
     async def track_exception(self, event: Any) -> None:
         _LOGGER.warning(
@@ -87,19 +91,21 @@ class LavalinkEvents:
 
     async def track_stuck(self, event: Any) -> None:
         _LOGGER.warning("voice: playback stuck for %s ms in guild %s", event.threshold, event.player.guild_id)
+        self._service.track_ended(event.player.guild_id, _uri(event.track), "stuck")
 
     async def voice_closed(self, event: Any) -> None:
-        guild_id = event.player.guild_id
         _LOGGER.warning(
             "voice: Discord closed the voice connection in guild %s (code %s: %s, by remote: %s)",
-            guild_id,
+            event.player.guild_id,
             event.code,
             event.reason,
             event.by_remote,
         )
-        if event.code == SESSION_INVALID:
-            self._service.leave_soon(guild_id, "the voice session expired")
+        self._service.voice_closed(event.player.guild_id, int(event.code), str(event.reason))
 
     async def player_error(self, event: Any) -> None:
         _LOGGER.error("voice: player error in guild %s: %s", event.player.guild_id, event.original)
-        await self._service.playback_stopped(event.player)
+
+
+def _uri(track: Any) -> str | None:
+    return None if track is None else getattr(track, "uri", None)

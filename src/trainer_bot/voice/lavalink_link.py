@@ -1,12 +1,16 @@
-"""The connection to the Lavalink node (Lavalink.py): players, voice updates and track loading.
+"""The connection to the Lavalink nodes (Lavalink.py): players, voice updates and track loading.
 
-Lavalink.py reconnects with backoff by itself; `available` says whether the node is usable now.
+Lavalink.py reconnects with backoff by itself, and when a node goes away it moves that node's players to
+another available one (replaying the current track where it was). `available` says whether any node is
+usable now.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -17,46 +21,64 @@ _LOGGER = logging.getLogger("trainer_bot.voice")
 TRANSPORT_ERRORS = (lavalink.LavalinkError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
+@dataclass(frozen=True)
+class NodeAddress:
+    host: str
+    port: int
+    password: str
+    name: str
+
+
+class SpeechPlayer(lavalink.DefaultPlayer):  # type: ignore[misc]
+    """A player that never moves on by itself: the voice service decides what plays next, and when."""
+
+    async def handle_event(self, event: Any) -> None:
+        return None
+
+
 class LavalinkLink:
-    def __init__(
-        self,
-        *,
-        host: str,
-        port: int,
-        password: str,
-        user_id: int,
-        node_name: str = "main",
-        request_timeout: float = 10.0,
-    ) -> None:
-        self._host, self._port, self._password = host, port, password
+    def __init__(self, nodes: Sequence[NodeAddress], *, user_id: int, request_timeout: float = 10.0) -> None:
+        if not nodes:
+            raise ValueError("at least one Lavalink node is needed")
+        self._addresses = tuple(nodes)
         self._user_id = user_id
-        self._node_name = node_name
         self._request_timeout = request_timeout
         self.client: Any = None  # lavalink.Client, created in start() (it needs the running loop)
-        self._node: Any = None
-        self.ready = asyncio.Event()  # set by the node's `ready`, cleared when it disconnects
+        self._ready_nodes: set[str] = set()
+        self.ready = asyncio.Event()  # set while at least one node has said `ready`
 
     @property
     def started(self) -> bool:
         return self.client is not None
 
     def start(self) -> None:
-        """Registers the node; Lavalink.py connects in the background and keeps reconnecting."""
+        """Registers the nodes; Lavalink.py connects in the background and keeps reconnecting."""
         timeout = aiohttp.ClientTimeout(total=self._request_timeout)
-        self.client = lavalink.Client(self._user_id, request_timeout=timeout)
-        self._node = self.client.add_node(
-            self._host, self._port, self._password, "local", name=self._node_name
-        )
+        self.client = lavalink.Client(self._user_id, player=SpeechPlayer, request_timeout=timeout)
+        for node in self._addresses:
+            self.client.add_node(node.host, node.port, node.password, "local", name=node.name)
 
     async def close(self) -> None:
         if self.client is not None:
             await self.client.close()
-            self.client = self._node = None
+            self.client = None
+        self._ready_nodes.clear()
         self.ready.clear()
+
+    def node_ready(self, name: str) -> None:
+        self._ready_nodes.add(name)
+        self.ready.set()
+
+    def node_gone(self, name: str) -> None:
+        self._ready_nodes.discard(name)
+        if not self._ready_nodes:
+            self.ready.clear()
 
     @property
     def available(self) -> bool:
-        return self._node is not None and self._node.available and self.ready.is_set()
+        if self.client is None or not self.ready.is_set():
+            return False
+        return any(node.available and node.name in self._ready_nodes for node in self.client.node_manager)
 
     async def wait_ready(self, timeout: float) -> bool:
         try:
@@ -72,7 +94,7 @@ class LavalinkLink:
 
     def create_player(self, guild_id: int) -> Any:
         """Raises lavalink.ClientError when no node can take it."""
-        return self.client.player_manager.create(guild_id)
+        return self.client.player_manager.create(guild_id, cls=SpeechPlayer)
 
     async def destroy_player(self, guild_id: int) -> None:
         """Stops and forgets the guild's player: queue, track, voice state, and the node's copy."""

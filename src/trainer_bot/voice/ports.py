@@ -1,4 +1,4 @@
-"""What the voice service needs from outside: Discord's op 4, and audio to play."""
+"""What the voice service needs from outside: Discord's op 4, a way to post a notice, audio to play."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ class VoiceGateway(Protocol):
     async def join(self, guild_id: int, channel_id: int) -> None: ...
 
     async def leave(self, guild_id: int) -> None: ...
+
+
+class Notices(Protocol):
+    """Where the voice service tells members something in text (the channel their answer went to)."""
+
+    async def post(self, channel_id: int, text: str) -> None: ...
 
 
 class PlayableAudio(Protocol):

@@ -1,30 +1,42 @@
-"""Speaking in voice channels through a Lavalink node (Lavalink.py), with no Discord library here.
+"""Speaking in voice channels through Lavalink nodes (Lavalink.py), with no Discord library here.
 
-The composition root wires Discord to it: `VoiceGateway` sends gateway op 4 (join/leave), and every
-VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE goes to `on_voice_state_update` / `on_voice_server_update`
-(member states too: they tell who is still listening; `note_member_voice` seeds them from a cache).
+The composition root wires Discord to it: `VoiceGateway` sends gateway op 4 (join/leave) and posts
+notices, and every VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE goes to `on_voice_state_update` /
+`on_voice_server_update` (member states too: they tell who is still listening).
 
-Rules, per guild: one Lavalink.py player and one queue of utterances, played in order. The bot leaves
-after `idle_timeout` seconds without playback and as soon as the last human leaves its channel. Asked
-to speak in another channel of the guild, it moves there when idle and refuses (BotElsewhere) while it
-is still talking. When someone moves it, the queue is dropped (it was meant for the old channel) and
-the idle timer starts over for the new one; when someone disconnects it, everything is dropped. Nothing
-is persisted, so a restarted bot never rejoins old channels: it leaves any channel it finds itself in
-without having asked. While the node is down, `speak`/`join` raise VoiceUnavailable so the caller
-answers in text; Lavalink.py reconnects with backoff and replays the current track where it stopped.
-Callers only ever see UserError subclasses; every silence has a log line (logger `trainer_bot.voice`).
+Rules, per guild: one player and one queue of utterances, played one at a time in order, each within
+its deadlines (`playback`), so a node that never answers costs an utterance, never the queue. After
+`max_failures` utterances in a row are abandoned, the bot leaves the channel and says so where the
+last answer was written. The bot leaves after `idle_timeout` seconds without speech (counted from the
+last utterance heard or abandoned, whatever the player believes) and as soon as the last human leaves.
+Asked to speak in another channel of the guild it moves there when idle and refuses (BotElsewhere)
+while it is still talking. When someone moves it, the queue is dropped and the idle timer starts over;
+when someone disconnects it, everything is dropped. Nothing is persisted, so a restarted bot never
+rejoins old channels. While no node is up, `speak`/`join` raise VoiceUnavailable so the caller answers
+in text. Callers only ever see UserError subclasses; every silence has a log line (`trainer_bot.voice`).
 
-Beside this module: `lavalink_link` holds the node connection and Lavalink.py's players,
-`lavalink_events` turns the node's events into calls here, `members` tracks who is listening, `errors`
-says why a request was refused.
+The voice connection, when the node reports Discord closed it (WebSocketClosedEvent):
+
+    connected --4006 session no longer valid--> dropped: the next answer joins afresh
+    connected --4014 disconnected (kicked, channel gone)--> gone: the channel is forgotten, queue dropped
+              (ignored right after a move, which also closes the old connection)
+    connected --4015 voice server crashed--> reconnecting: op 4 again, queue kept
+    connected --1006 or any other code--> reconnecting once; a second close within
+              `retry_window` seconds --> gone, and the channel is told
+
+Beside this module: `playback` plays one utterance within its deadlines, `lavalink_link` holds the
+nodes and their players, `lavalink_events` turns the nodes' events into calls here, `members` tracks
+who is listening, `errors` says why a request was refused.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -41,13 +53,23 @@ from trainer_bot.voice.errors import (
     VoiceUnavailable,
 )
 from trainer_bot.voice.lavalink_events import LavalinkEvents
-from trainer_bot.voice.lavalink_link import TRANSPORT_ERRORS, LavalinkLink
+from trainer_bot.voice.lavalink_link import TRANSPORT_ERRORS, LavalinkLink, NodeAddress
 from trainer_bot.voice.members import VoiceMembers
-from trainer_bot.voice.ports import PlayableAudio, VoiceGateway
+from trainer_bot.voice.playback import HEARD, Playback, Playing, Utterance
+from trainer_bot.voice.ports import Notices, PlayableAudio, VoiceGateway
 
 _LOGGER = logging.getLogger("trainer_bot.voice")
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+SESSION_INVALID, DISCONNECTED, SERVER_CRASHED = 4006, 4014, 4015
+GAVE_UP = (
+    "🔇 I stopped speaking in voice: my last answers there could not be played. "
+    "I'll keep answering here; use /join to try voice again."
+)
+CONNECTION_LOST = (
+    "🔇 I lost my voice connection and could not get it back. I'll keep answering here; "
+    "use /join to try again."
+)
 
 
 def _member_facing(func: Callable[_P, Awaitable[_R]]) -> Callable[_P, Coroutine[Any, Any, _R]]:
@@ -75,8 +97,14 @@ class _Guild:
     ready: asyncio.Future[None] | None = None  # done once Lavalink has our voice state for `target`
     state_seen: bool = False
     server_seen: bool = False
-    playing: bool = False  # from the first play until the queue runs dry
+    queue: collections.deque[Utterance] = field(default_factory=collections.deque)
+    speaker: asyncio.Task[None] | None = None  # plays the queue; None when nothing is to be said
+    playing: Playing | None = None
+    failures: int = 0  # utterances abandoned in a row
     idle: asyncio.Task[None] | None = None
+    moved_at: float = -1e9  # time.monotonic() of the last move by someone else
+    reconnected_at: float | None = None  # when a close other than 4006/4014 was last answered
+    last_text_channel: int | None = None
 
 
 class VoiceService:
@@ -85,26 +113,23 @@ class VoiceService:
         gateway: VoiceGateway,
         audio: AudioServer,
         *,
-        host: str,
-        port: int,
-        password: str,
+        nodes: Sequence[NodeAddress],
         user_id: int,
+        notices: Notices | None = None,
         idle_timeout: float = 300.0,
-        node_name: str = "main",
         join_timeout: float = 10.0,
         request_timeout: float = 10.0,
+        start_timeout: float = 5.0,
+        end_margin: float = 5.0,
+        max_failures: int = 3,
+        retry_window: float = 60.0,
     ) -> None:
-        self._gateway, self._audio = gateway, audio
+        self._gateway, self._audio, self._notices = gateway, audio, notices
         self._user_id = user_id
         self._idle_timeout, self._join_timeout = idle_timeout, join_timeout
-        self._link = LavalinkLink(
-            host=host,
-            port=port,
-            password=password,
-            user_id=user_id,
-            node_name=node_name,
-            request_timeout=request_timeout,
-        )
+        self._max_failures, self._retry_window = max_failures, retry_window
+        self._link = LavalinkLink(nodes, user_id=user_id, request_timeout=request_timeout)
+        self._playback = Playback(start_timeout=start_timeout, end_margin=end_margin)
         self._guilds: dict[int, _Guild] = {}
         self._members = VoiceMembers()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -113,14 +138,14 @@ class VoiceService:
     # --- lifecycle --------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Registers the node; Lavalink.py connects in the background and keeps reconnecting."""
+        """Registers the nodes; Lavalink.py connects in the background and keeps reconnecting."""
         if self._link.started:
             return
         self._link.start()
         LavalinkEvents(self._link, self).subscribe()
 
     async def close(self) -> None:
-        """Leaves every channel (best effort), then closes the node connection."""
+        """Leaves every channel (best effort), then closes the node connections."""
         self._closing = True
         in_voice = [
             g for g, state in self._guilds.items() if state.target is not None or self._link.player(g)
@@ -142,7 +167,7 @@ class VoiceService:
         return self._link.available
 
     async def wait_ready(self, timeout: float) -> bool:
-        """True once the node has said `ready` (for start-up checks and tests)."""
+        """True once a node has said `ready` (for start-up checks and tests)."""
         return await self._link.wait_ready(timeout)
 
     # --- queries ----------------------------------------------------------------------------------------
@@ -161,14 +186,14 @@ class VoiceService:
         return self._members.humans_in(guild_id, state.target)
 
     def speaking(self, guild_id: int) -> bool:
-        """True from the first utterance played until the queue runs dry."""
+        """True from the first utterance queued until the queue is played or abandoned."""
         state = self._guilds.get(guild_id)
-        return state is not None and state.playing
+        return state is not None and state.speaker is not None
 
     def queued(self, guild_id: int) -> int:
         """Utterances waiting behind the one playing."""
-        player = self._link.player(guild_id)
-        return 0 if player is None else len(player.queue)
+        state = self._guilds.get(guild_id)
+        return 0 if state is None else len(state.queue)
 
     # --- commands ---------------------------------------------------------------------------------------
 
@@ -189,8 +214,18 @@ class VoiceService:
             await self._disconnect_locked(guild_id, state, "asked to leave")
 
     @_member_facing
-    async def speak(self, guild_id: int, channel_id: int | None, audio: PlayableAudio) -> None:
-        """Queues `audio` in the guild's voice channel `channel_id`, joining it first where needed."""
+    async def speak(
+        self,
+        guild_id: int,
+        channel_id: int | None,
+        audio: PlayableAudio,
+        *,
+        text_channel_id: int | None = None,
+    ) -> None:
+        """Queues `audio` in the guild's voice channel `channel_id`, joining it first where needed.
+
+        `text_channel_id`: where the answer was written, so a notice about voice can go there.
+        """
         if channel_id is None:
             raise NotInVoice()
         if not self.available:
@@ -203,20 +238,11 @@ class VoiceService:
                 raise VoiceUnavailable()
             url = self._audio.publish(audio.data, audio.content_type, audio.extension)
             track = await self._load(url, player.node, audio)
-            player.add(track)
+            state.queue.append(Utterance(track, url, audio.duration, text_channel_id))
+            state.last_text_channel = text_channel_id or state.last_text_channel
             self._cancel_idle(state)
-            if not state.playing:
-                state.playing = True
-                try:
-                    await player.play()
-                except Exception as exc:
-                    state.playing = False
-                    self._arm_idle(guild_id, state)
-                    unexpected = not isinstance(exc, TRANSPORT_ERRORS)
-                    _LOGGER.warning(
-                        "voice: could not start playback in guild %s: %s", guild_id, exc, exc_info=unexpected
-                    )
-                    raise VoiceUnavailable() from exc
+            if state.speaker is None:
+                state.speaker = self._spawn(self._speak_queue(guild_id, state))
             _LOGGER.info("voice: queued %.1f s of speech in guild %s", audio.duration, guild_id)
 
     # --- Discord's voice events (never raise: they run inside the Discord library's listeners) ----------
@@ -252,38 +278,94 @@ class VoiceService:
         if state is None or state.target is None or previous != state.target or channel_id == state.target:
             return
         if not self.humans_in(guild_id):
-            self.leave_soon(guild_id, "no one is left in the channel")
+            self._spawn(self._disconnect(guild_id, "no one is left in the channel"))
 
-    # --- Lavalink's events (from LavalinkEvents) ---------------------------------------------------------
+    # --- the nodes' events (from LavalinkEvents) ---------------------------------------------------------
 
     def node_lost(self) -> None:
-        """The node went away: start every idle timer, so a node that never returns doesn't keep us in channels."""
+        """No node is left: start every idle timer, so nodes that never return don't keep us in channels."""
         for guild_id, state in self._guilds.items():
-            if state.target is not None:
+            if state.target is not None and state.speaker is None:
                 self._arm_idle(guild_id, state)
 
-    def leave_soon(self, guild_id: int, reason: str) -> None:
-        self._spawn(self._disconnect(guild_id, reason))
+    def track_started(self, guild_id: int, uri: str | None) -> None:
+        playing = self._playing(guild_id, uri)
+        if playing is not None:
+            playing.start()
 
-    async def playback_stopped(self, player: Any) -> None:
-        """The node finished (or gave up on) the queue of `player`."""
-        state = self._guilds.get(player.guild_id)
-        if state is None:
+    def track_ended(self, guild_id: int, uri: str | None, reason: str) -> None:
+        playing = self._playing(guild_id, uri)
+        if playing is not None:
+            playing.end(reason)
+
+    def voice_closed(self, guild_id: int, code: int, reason: str) -> None:
+        """Discord closed the node's voice connection; what happens next depends on why (see the top)."""
+        state = self._guilds.get(guild_id)
+        if state is None or state.target is None or self._closing:
             return
-        async with state.lock:
-            if self._link.player(player.guild_id) is not player or not state.playing:
-                return  # a player we already replaced or destroyed
-            if player.queue:
-                # An utterance was queued while the last one was ending: Lavalink.py saw an empty queue.
-                try:
-                    await player.play()
-                    return
-                except TRANSPORT_ERRORS as exc:
-                    _LOGGER.warning(
-                        "voice: could not go on with the queue in guild %s: %s", player.guild_id, exc
+        if state.playing is not None:
+            state.playing.end(f"voice connection closed ({code})")
+        if code == SESSION_INVALID:
+            self._spawn(self._disconnect(guild_id, "the voice session expired; the next answer joins again"))
+        elif code == DISCONNECTED:
+            if time.monotonic() - state.moved_at < 5.0:
+                return  # the old connection of a move we already follow
+            self._spawn(self._disconnect(guild_id, "Discord disconnected me", leave_gateway=False))
+        elif code == SERVER_CRASHED or self._may_retry(state):
+            state.reconnected_at = time.monotonic()
+            self._spawn(self._reconnect(guild_id, state.target, f"voice connection closed with {code}"))
+        else:
+            self._spawn(self._give_up(guild_id, f"voice connection closed again ({code})", CONNECTION_LOST))
+
+    def _may_retry(self, state: _Guild) -> bool:
+        return state.reconnected_at is None or time.monotonic() - state.reconnected_at > self._retry_window
+
+    # --- internals: the queue -----------------------------------------------------------------------------
+
+    async def _speak_queue(self, guild_id: int, state: _Guild) -> None:
+        """Plays the guild's queue to its end; every utterance ends heard or abandoned, within its deadlines."""
+        try:
+            while state.queue and state.target is not None:
+                utterance = state.queue.popleft()
+                player = self._link.player(guild_id)
+                if player is None:
+                    outcome = "no player"
+                else:
+                    state.playing = Playing(utterance)
+                    try:
+                        outcome = await self._playback.play(guild_id, player, state.playing)
+                    finally:
+                        state.playing = None
+                if outcome == HEARD:
+                    state.failures = 0
+                    continue
+                state.failures += 1
+                if state.failures >= self._max_failures:
+                    self._spawn(
+                        self._give_up(guild_id, f"{state.failures} utterances in a row failed", GAVE_UP)
                     )
-            state.playing = False
-            self._arm_idle(player.guild_id, state)
+                    return
+        finally:
+            if state.speaker is asyncio.current_task():
+                state.speaker = None
+            self._arm_idle(guild_id, state)
+
+    async def _give_up(self, guild_id: int, why: str, notice: str) -> None:
+        state = self._guilds.get(guild_id)
+        if state is None or state.target is None:
+            return
+        channel = state.last_text_channel
+        await self._disconnect(guild_id, f"giving up: {why}")
+        if channel is not None and self._notices is not None:
+            await self._notices.post(channel, notice)
+
+    def _playing(self, guild_id: int, uri: str | None) -> Playing | None:
+        """The utterance an event is about: only the one playing now (events of older tracks are late)."""
+        state = self._guilds.get(guild_id)
+        playing = state.playing if state is not None else None
+        if playing is None or (uri is not None and uri != playing.utterance.url):
+            return None
+        return playing
 
     # --- internals: joining and leaving -----------------------------------------------------------------
 
@@ -291,8 +373,7 @@ class VoiceService:
         if state.target == channel_id and self.connected_channel(guild_id) == channel_id:
             return
         if state.target is not None and state.target != channel_id:
-            player = self._link.player(guild_id)
-            if state.playing or (player is not None and player.queue):
+            if state.speaker is not None:
                 raise BotElsewhere(state.target)
             # Idle elsewhere: a clean leave and join (a move would keep Lavalink.py's old channelId).
             await self._disconnect_locked(guild_id, state, f"moving to channel {channel_id}")
@@ -303,6 +384,12 @@ class VoiceService:
             self._link.create_player(guild_id)
         except lavalink.ClientError as exc:
             raise VoiceUnavailable() from exc
+        await self._connect_locked(guild_id, channel_id, state)
+        _LOGGER.info("voice: joined channel %s in guild %s", channel_id, guild_id)
+        self._arm_idle(guild_id, state)
+
+    async def _connect_locked(self, guild_id: int, channel_id: int, state: _Guild) -> None:
+        """op 4 for `channel_id`, then wait until Lavalink has Discord's answer (both voice events)."""
         state.target, state.state_seen, state.server_seen = channel_id, False, False
         state.ready = asyncio.get_running_loop().create_future()
         try:
@@ -317,8 +404,18 @@ class VoiceService:
         except BaseException:
             await self._disconnect_locked(guild_id, state, "join failed")
             raise
-        _LOGGER.info("voice: joined channel %s in guild %s", channel_id, guild_id)
-        self._arm_idle(guild_id, state)
+
+    async def _reconnect(self, guild_id: int, channel_id: int, reason: str) -> None:
+        """Ask Discord for a fresh voice connection to the same channel, keeping the queue."""
+        state = self._guild(guild_id)
+        async with state.lock:
+            if state.target != channel_id:
+                return
+            _LOGGER.info("voice: reconnecting to channel %s in guild %s: %s", channel_id, guild_id, reason)
+            try:
+                await self._connect_locked(guild_id, channel_id, state)
+            except UserError as exc:
+                _LOGGER.warning("voice: reconnecting in guild %s failed: %s", guild_id, exc)
 
     def _check_ready(self, state: _Guild, forwarded: bool) -> None:
         if state.ready is None or state.ready.done():
@@ -353,7 +450,7 @@ class VoiceService:
         if channel_id is None:
             self._spawn(self._disconnect(guild_id, "disconnected by someone", leave_gateway=False))
         else:
-            state.target = channel_id
+            state.target, state.moved_at = channel_id, time.monotonic()
             self._spawn(self._follow_move(guild_id, channel_id))
 
     async def _follow_move(self, guild_id: int, channel_id: int) -> None:
@@ -361,8 +458,7 @@ class VoiceService:
         async with state.lock:
             if state.target != channel_id:
                 return  # moved again, or left, meanwhile
-            player = self._link.player(guild_id)
-            dropped = 0 if player is None else len(player.queue) + (player.current is not None)
+            dropped = self._drop_queue(state, "moved")
             _LOGGER.info(
                 "voice: moved to channel %s in guild %s by someone; dropped %d utterance(s) meant for the old one",
                 channel_id,
@@ -370,7 +466,6 @@ class VoiceService:
                 dropped,
             )
             await self._link.destroy_player(guild_id)
-            state.playing = False
             # A fresh player learns the new channel (Lavalink.py keeps the old channelId on a move).
             self._link.create_player(guild_id)
             if state.session_id is not None:
@@ -389,10 +484,11 @@ class VoiceService:
     async def _disconnect_locked(
         self, guild_id: int, state: _Guild, reason: str, *, leave_gateway: bool = True
     ) -> None:
-        channel_id, state.target, state.playing = state.target, None, False
+        channel_id, state.target = state.target, None
         if state.ready is not None and not state.ready.done():
             state.ready.cancel()
-        state.ready = None
+        state.ready, state.failures, state.reconnected_at = None, 0, None
+        self._drop_queue(state, "left the channel")
         self._cancel_idle(state)
         await self._link.destroy_player(guild_id)
         if leave_gateway:
@@ -403,7 +499,16 @@ class VoiceService:
         if channel_id is not None:
             _LOGGER.info("voice: left channel %s in guild %s: %s", channel_id, guild_id, reason)
 
-    # --- internals: playback ----------------------------------------------------------------------------
+    @staticmethod
+    def _drop_queue(state: _Guild, reason: str) -> int:
+        """Forget what was to be said (and stop waiting for what is being said); how many were dropped."""
+        dropped = len(state.queue) + (state.playing is not None)
+        state.queue.clear()
+        if state.playing is not None:
+            state.playing.end(reason)
+        return dropped
+
+    # --- internals: loading and idling ----------------------------------------------------------------------
 
     async def _load(self, url: str, node: Any, audio: PlayableAudio) -> Any:
         try:
@@ -413,10 +518,12 @@ class VoiceService:
             raise VoiceUnavailable() from exc
         if result.load_type == lavalink.LoadType.TRACK and result.tracks:
             track = result.tracks[0]
-            if abs(track.duration / 1000 - audio.duration) > 1.0 + 0.1 * audio.duration:
+            measured = track.duration / 1000
+            # Some nodes only send HEAD and report -1: they have not measured anything.
+            if measured > 0 and abs(measured - audio.duration) > 1.0 + 0.1 * audio.duration:
                 _LOGGER.warning(
                     "voice: the node measured %.1f s of speech where %.1f s was made; is the audio damaged?",
-                    track.duration / 1000,
+                    measured,
                     audio.duration,
                 )
             return track
@@ -445,8 +552,8 @@ class VoiceService:
         state = self._guilds.get(guild_id)
         if state is None or state.target != channel_id:
             return  # a timer of a channel we already left or were moved out of
-        if state.playing and self.available:
-            return  # still talking: the end of the queue starts a new timer
+        if state.speaker is not None:
+            return  # still talking: the end of the queue (heard or abandoned) starts a new timer
         await self._disconnect(guild_id, f"idle for {self._idle_timeout:g} s")
 
     # --- helpers ----------------------------------------------------------------------------------------

@@ -49,12 +49,16 @@ class Speaking:
         self._last_turn[guild_id] = turn.done
         return turn
 
-    async def say(self, turn: SpeakingTurn, channel_id: int, text: str) -> None:
-        """Queue `text` in the channel after earlier turns; raises a UserError (e.g. no node) to log."""
+    async def say(
+        self, turn: SpeakingTurn, channel_id: int, text: str, *, text_channel_id: int | None = None
+    ) -> None:
+        """Queue `text` in the channel after earlier turns; raises a UserError (e.g. no node) to log.
+
+        `text_channel_id`: where the written answer is, for a notice if voice gives up."""
         try:
             voice = await self._preferences.tts_voice(turn.guild_id)
             audio = await self._synthesizer.synthesize(text, voice=voice)
             await turn.wait()
-            await self._voice.speak(turn.guild_id, channel_id, audio)
+            await self._voice.speak(turn.guild_id, channel_id, audio, text_channel_id=text_channel_id)
         finally:
             turn.release()

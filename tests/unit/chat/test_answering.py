@@ -97,7 +97,7 @@ class Voice:
     def reserve(self, guild_id: int) -> Voice.Turn:
         return Voice.Turn(self, guild_id)
 
-    async def say(self, turn: Voice.Turn, channel_id: int, text: str) -> None:
+    async def say(self, turn: Voice.Turn, channel_id: int, text: str, *, text_channel_id: int) -> None:
         self.said.append((channel_id, text))
         self.spoken.set()
         turn.release()

@@ -28,6 +28,7 @@ from trainer_bot.voice.errors import (
     VoiceConnectFailed,
     VoiceUnavailable,
 )
+from trainer_bot.voice.lavalink_link import NodeAddress
 from trainer_bot.voice.service import VoiceService
 
 PASSWORD = "node-password"
@@ -162,9 +163,8 @@ async def make_service(
             "join_timeout": 2.0,
             "request_timeout": 5.0,
         } | options
-        service = VoiceService(
-            discord, audio, host="127.0.0.1", port=node.port, password=PASSWORD, user_id=BOT, **settings
-        )
+        nodes = [NodeAddress("127.0.0.1", node.port, PASSWORD, "main")]
+        service = VoiceService(discord, audio, nodes=nodes, user_id=BOT, **settings)
         discord.start(service)
         await service.start()
         assert await service.wait_ready(5.0)
@@ -193,6 +193,7 @@ async def test_speak_plays_real_audio_through_the_node(
     await service.speak(GUILD, LOBBY, spoken)
     assert discord.actions() == [("join", LOBBY)]
     assert service.connected_channel(GUILD) == LOBBY and service.humans_in(GUILD) == {ALICE}
+    await node.until(lambda: bool(node.plays(GUILD)), what="playback")
 
     # The player's voice reached the node before the track, in its own PATCH, with the channel id.
     assert [set(body) for _, body in node.patches[:2]] == [{"voice"}, {"track"}]
@@ -357,7 +358,7 @@ async def test_node_restart_mid_utterance(
             await service.speak(GUILD, LOBBY, clip(1.0))
         assert isinstance(unavailable.value, UserError)
         await restart
-    assert "node disconnected" in caplog.text
+    assert "Lavalink node main disconnected" in caplog.text
     await node.until(lambda: service.available, timeout=5, what="Lavalink.py to reconnect")
     # Lavalink.py replayed the interrupted utterance from where it was, then went on with the queue.
     await node.until(finished(node, 2), timeout=5, what="the rest of the queue")
@@ -402,7 +403,8 @@ async def test_unreachable_audio_url_is_reported(
     node: FakeLavalinkNode, discord: FakeDiscord, caplog: pytest.LogCaptureFixture
 ) -> None:
     nowhere = AudioServer("127.0.0.1", 0, public_url="http://127.0.0.1:9")  # discard port: nothing listens
-    service = VoiceService(discord, nowhere, host="127.0.0.1", port=node.port, password=PASSWORD, user_id=BOT)
+    nodes = [NodeAddress("127.0.0.1", node.port, PASSWORD, "main")]
+    service = VoiceService(discord, nowhere, nodes=nodes, user_id=BOT)
     discord.start(service)
     await service.start()
     try:

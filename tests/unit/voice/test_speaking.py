@@ -36,7 +36,9 @@ class Channel:
         self.played: list[tuple[int, int, Spoken]] = []
         self._refuse = refuse
 
-    async def speak(self, guild_id: int, channel_id: int, audio: Spoken) -> None:
+    async def speak(
+        self, guild_id: int, channel_id: int, audio: Spoken, *, text_channel_id: int | None
+    ) -> None:
         if audio.text == self._refuse:
             raise VoiceUnavailable()
         self.played.append((guild_id, channel_id, audio))
