@@ -64,6 +64,7 @@ class FakeLavalinkNode:
         self.play_log: list[PlayRecord] = []
         self.patches: list[tuple[int, dict[str, Any]]] = []  # (guild id, PATCH body) in arrival order
         self.refused_plays: list[int] = []  # guilds whose play came without a voice connection
+        self._ends_to_swallow = 0
         self.connections = 0  # websocket connections accepted, over all restarts
         self.restarts = 0
         self._port = port
@@ -140,6 +141,16 @@ class FakeLavalinkNode:
         for player in self._players_of(guild_id):
             player.close_voice(code, reason)
 
+    def swallow_next_end(self) -> None:
+        """The next track that finishes sends no TrackEndEvent (a real node did this with short files)."""
+        self._ends_to_swallow += 1
+
+    def _swallow_end(self) -> bool:
+        if self._ends_to_swallow:
+            self._ends_to_swallow -= 1
+            return True
+        return False
+
     def fail_next_load(
         self,
         message: str = "Something went wrong when looking up the track.",
@@ -185,6 +196,7 @@ class FakeLavalinkNode:
             fetch=self.loader.stream,
             time_scale=self.time_scale,
             quirks=self.quirks,
+            swallow_end=self._swallow_end,
         )
         session.players[guild_id] = player
         return player

@@ -33,6 +33,11 @@ class VoiceConnectFailed(UserError):
         )
 
 
+class VoiceResting(UserError):
+    def __init__(self) -> None:
+        super().__init__("I stopped speaking in voice here after repeated failures; use /join to try again.")
+
+
 class SpeechNotPlayable(UserError):
     def __init__(self) -> None:
         super().__init__("I couldn't play that reply in voice.")

@@ -62,24 +62,24 @@ class Playback:
         try:
             await player.play(utterance.track)
         except (*TRANSPORT_ERRORS, lavalink.ClientError) as exc:
-            return self._abandon(guild_id, f"the node refused to play it ({exc})")
+            return self.abandon(guild_id, f"the node refused to play it ({exc})")
         try:
             await asyncio.wait_for(asyncio.shield(playing.started), self.start_timeout)
         except TimeoutError:
             await _stop(player)
-            return self._abandon(guild_id, f"it did not start within {self.start_timeout:g} s")
+            return self.abandon(guild_id, f"it did not start within {self.start_timeout:g} s")
         deadline = utterance.duration + self.end_margin
         try:
             reason = await asyncio.wait_for(asyncio.shield(playing.ended), deadline)
         except TimeoutError:
             await _stop(player)
-            return self._abandon(guild_id, f"it did not end within {deadline:.1f} s of starting")
+            return self.abandon(guild_id, f"it did not end within {deadline:.1f} s of starting")
         if reason != HEARD:
-            return self._abandon(guild_id, f"the node ended it: {reason}")
+            return self.abandon(guild_id, f"the node ended it: {reason}")
         return HEARD
 
     @staticmethod
-    def _abandon(guild_id: int, why: str) -> str:
+    def abandon(guild_id: int, why: str) -> str:
         _LOGGER.warning("voice: gave up on an utterance in guild %s: %s", guild_id, why)
         return why
 

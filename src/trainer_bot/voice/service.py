@@ -6,8 +6,8 @@ notices, and every VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE goes to `on_voice_
 
 Rules, per guild: one player and one queue of utterances, played one at a time in order, each within
 its deadlines (`playback`), so a node that never answers costs an utterance, never the queue. After
-`max_failures` utterances in a row are abandoned, the bot leaves the channel and says so where the
-last answer was written. The bot leaves after `idle_timeout` seconds without speech (counted from the
+`max_failures` utterances in a row are abandoned, the bot leaves the channel, says so where the last
+answer was written, and speaks no answers there for `rest_after_giving_up` seconds unless /join asks. The bot leaves after `idle_timeout` seconds without speech (counted from the
 last utterance heard or abandoned, whatever the player believes) and as soon as the last human leaves.
 Asked to speak in another channel of the guild it moves there when idle and refuses (BotElsewhere)
 while it is still talking. When someone moves it, the queue is dropped and the idle timer starts over;
@@ -50,6 +50,7 @@ from trainer_bot.voice.errors import (
     NotInVoice,
     SpeechNotPlayable,
     VoiceConnectFailed,
+    VoiceResting,
     VoiceUnavailable,
 )
 from trainer_bot.voice.lavalink_events import LavalinkEvents
@@ -105,6 +106,7 @@ class _Guild:
     moved_at: float = -1e9  # time.monotonic() of the last move by someone else
     reconnected_at: float | None = None  # when a close other than 4006/4014 was last answered
     last_text_channel: int | None = None
+    resting_until: float = -1e9  # after giving up, answers are not spoken until then (or until /join)
 
 
 class VoiceService:
@@ -123,11 +125,13 @@ class VoiceService:
         end_margin: float = 5.0,
         max_failures: int = 3,
         retry_window: float = 60.0,
+        rest_after_giving_up: float = 300.0,
     ) -> None:
         self._gateway, self._audio, self._notices = gateway, audio, notices
         self._user_id = user_id
         self._idle_timeout, self._join_timeout = idle_timeout, join_timeout
         self._max_failures, self._retry_window = max_failures, retry_window
+        self._rest_after_giving_up = rest_after_giving_up
         self._link = LavalinkLink(nodes, user_id=user_id, request_timeout=request_timeout)
         self._playback = Playback(start_timeout=start_timeout, end_margin=end_margin)
         self._guilds: dict[int, _Guild] = {}
@@ -202,6 +206,7 @@ class VoiceService:
         if channel_id is None:
             raise NotInVoice()
         state = self._guild(guild_id)
+        state.resting_until = -1e9  # asked for: try again even right after giving up
         async with state.lock:
             await self._join_locked(guild_id, channel_id, state)
 
@@ -231,6 +236,8 @@ class VoiceService:
         if not self.available:
             raise VoiceUnavailable()  # at once, even where we are already in the channel
         state = self._guild(guild_id)
+        if time.monotonic() < state.resting_until:
+            raise VoiceResting()
         async with state.lock:
             await self._join_locked(guild_id, channel_id, state)
             player = self._link.player(guild_id)
@@ -329,7 +336,7 @@ class VoiceService:
                 utterance = state.queue.popleft()
                 player = self._link.player(guild_id)
                 if player is None:
-                    outcome = "no player"
+                    outcome = self._playback.abandon(guild_id, "there is no player to play it on")
                 else:
                     state.playing = Playing(utterance)
                     try:
@@ -337,6 +344,7 @@ class VoiceService:
                     finally:
                         state.playing = None
                 if outcome == HEARD:
+                    _LOGGER.info("voice: said %.1f s of speech in guild %s", utterance.duration, guild_id)
                     state.failures = 0
                     continue
                 state.failures += 1
@@ -355,6 +363,7 @@ class VoiceService:
         if state is None or state.target is None:
             return
         channel = state.last_text_channel
+        state.resting_until = time.monotonic() + self._rest_after_giving_up
         await self._disconnect(guild_id, f"giving up: {why}")
         if channel is not None and self._notices is not None:
             await self._notices.post(channel, notice)
@@ -488,7 +497,7 @@ class VoiceService:
         if state.ready is not None and not state.ready.done():
             state.ready.cancel()
         state.ready, state.failures, state.reconnected_at = None, 0, None
-        self._drop_queue(state, "left the channel")
+        dropped = self._drop_queue(state, "left the channel")
         self._cancel_idle(state)
         await self._link.destroy_player(guild_id)
         if leave_gateway:
@@ -497,12 +506,14 @@ class VoiceService:
             except Exception:
                 _LOGGER.warning("voice: could not ask Discord to leave guild %s", guild_id, exc_info=True)
         if channel_id is not None:
-            _LOGGER.info("voice: left channel %s in guild %s: %s", channel_id, guild_id, reason)
+            unsaid = f"; {dropped} utterance(s) left unsaid" if dropped else ""
+            _LOGGER.info("voice: left channel %s in guild %s: %s%s", channel_id, guild_id, reason, unsaid)
 
     @staticmethod
     def _drop_queue(state: _Guild, reason: str) -> int:
-        """Forget what was to be said (and stop waiting for what is being said); how many were dropped."""
-        dropped = len(state.queue) + (state.playing is not None)
+        """Forget what was to be said and stop waiting for what is being said (its abandonment is logged
+        where it was played); how many were still waiting."""
+        dropped = len(state.queue)
         state.queue.clear()
         if state.playing is not None:
             state.playing.end(reason)
