@@ -251,8 +251,10 @@ class FakePlayer:
             await asyncio.sleep(step)
 
     def _catch_up(self, position_ms: int) -> None:
+        """Send every frame that has begun by `position_ms` (frame k covers k*20 to k*20+20 ms)."""
         link = self.voice_link
-        while self._next_frame < position_ms // FRAME_MS and link is not None and link.send_frame():
+        due = min(position_ms // FRAME_MS + 1, self._stop_at_ms() // FRAME_MS)
+        while self._next_frame < due and link is not None and link.send_frame():
             self._next_frame += 1
             if self.record is not None:
                 self.record.frames += 1
