@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import lavalink
-
 from trainer_bot.voice.lavalink_link import TRANSPORT_ERRORS
 
 _LOGGER = logging.getLogger("trainer_bot.voice")
@@ -61,7 +59,7 @@ class Playback:
         utterance = playing.utterance
         try:
             await player.play(utterance.track)
-        except (*TRANSPORT_ERRORS, lavalink.ClientError) as exc:
+        except TRANSPORT_ERRORS as exc:
             return self.abandon(guild_id, f"the node refused to play it ({exc})")
         try:
             await asyncio.wait_for(asyncio.shield(playing.started), self.start_timeout)
@@ -88,5 +86,5 @@ async def _stop(player: Any) -> None:
     """Best effort: some nodes refuse to stop a player they believe idle, and a dead node cannot."""
     try:
         await player.stop()
-    except (*TRANSPORT_ERRORS, lavalink.ClientError) as exc:
+    except TRANSPORT_ERRORS as exc:
         _LOGGER.debug("voice: stopping the player of guild %s failed: %s", player.guild_id, exc)
