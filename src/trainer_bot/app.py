@@ -148,7 +148,7 @@ class TrainerBot:
         registry.register_value(FileService, FileService(workspaces))
         training = TrainingService(catalog, runner, jobs, models, ConversationRepository(database))
         registry.register_value(TrainingService, training)
-        registry.register_value(TestService, TestService(models, TestRunRepository(database)))
+        registry.register_value(TestService, TestService(models, TestRunRepository(database), limits))
 
     async def _open_voice(self, registry: linkd.Registry) -> VoiceService:
         """The audio server Lavalink fetches speech from, and the Lavalink node's client."""

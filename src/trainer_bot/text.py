@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 DISCORD_MESSAGE_LIMIT = 2000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def split_message(text: str, limit: int = DISCORD_MESSAGE_LIMIT) -> list[str]:
@@ -36,6 +39,17 @@ def _cut_long_line(line: str, limit: int) -> list[str]:
         line = line[cut:].lstrip(" ")
     pieces.append(line)
     return pieces
+
+
+def clean_text(text: str) -> str:
+    """Text as members' input is kept: lone surrogates (valid in JSON escapes and in Python strings,
+    but not in UTF-8, so no database or file could store them) become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def inline_code(value: str) -> str:
+    """A member-supplied value shown as `code` in Markdown: a backtick inside would end the span."""
+    return "`" + value.replace("`", "ˋ").replace("\n", " ") + "`"
 
 
 def human_size(size: int) -> str:

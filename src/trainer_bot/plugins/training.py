@@ -132,7 +132,7 @@ class Test(
     test_data = lightbulb.string(
         "test_data", 'JSON: ["text", ...] or [{"text": "...", "label": "..."}]', default=None
     )
-    file = lightbulb.attachment("file", "A JSON file with more test examples", default=None)
+    file = lightbulb.attachment("file", "A CSV, JSON, JSONL or TXT file of test examples", default=None)
 
     @lightbulb.invoke
     async def invoke(
@@ -145,7 +145,10 @@ class Test(
         limit = upload_limit(ctx, settings)
         items = await tests.items_from(self.test_data, await read_upload(self.file, limit))
         outcome = await tests.run(require_guild(ctx), ctx.user.id, items)
-        text, predictions_csv = reports.evaluation_message(outcome.model_version, outcome.result)
+        # Off the event loop: a report over many items takes a while to render.
+        text, predictions_csv = await asyncio.to_thread(
+            reports.evaluation_message, outcome.model_version, outcome.result
+        )
         if predictions_csv is None:
             await ctx.respond(text)
         else:

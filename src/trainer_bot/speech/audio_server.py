@@ -28,6 +28,7 @@ _PATH = re.compile(r"/audio/(?P<token>[A-Za-z0-9_-]{32})\.(?P<ext>[a-z0-9]{1,8})
 _EXTENSION = re.compile(r"[a-z0-9]{1,8}")
 _CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*(;[ -~]*)?")
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_MAX_DIGITS = 18
 
 
 class AudioTooLarge(UserError):
@@ -175,6 +176,11 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     first, last = match.groups()
     if not first and not last:
         return None
+    # Positions of more than 18 digits are past any item (and past what int() converts cheaply).
+    if len(first) > _MAX_DIGITS:
+        raise _Unsatisfiable
+    if len(last) > _MAX_DIGITS:
+        last = str(size)  # to the end, or for a suffix range, all of it
     if not first:  # "bytes=-N": the last N bytes
         count = int(last)
         if count == 0 or size == 0:

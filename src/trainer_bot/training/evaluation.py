@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 from trainer_bot.errors import UserError
 from trainer_bot.ml import EvaluationResult, NotTrainedError, evaluate
+from trainer_bot.ml.examples import Example
 from trainer_bot.storage import Misclassified, TestRunRepository
 from trainer_bot.training.active_models import ActiveModels
 from trainer_bot.training.catalog import UploadedFile
+from trainer_bot.training.parsing import DatasetLimits, parse_test_bytes, parse_test_json
 
 MAX_TEST_ITEMS = 10_000
 
@@ -37,31 +38,8 @@ class TestOutcome:
     test_run_id: int | None
 
 
-def _item(value: Any, position: int) -> TestItem:
-    if isinstance(value, str) and value.strip():
-        return TestItem(value.strip(), None)
-    if isinstance(value, dict) and isinstance(value.get("text"), str) and value["text"].strip():
-        label = value.get("label")
-        if label is not None and not isinstance(label, str | int):
-            raise BadTestData(f"Item {position}: `label` must be a string.")
-        return TestItem(value["text"].strip(), None if label is None else str(label).strip() or None)
-    raise BadTestData(f"Item {position} is neither a text nor an object with a non-empty `text`.")
-
-
-def parse_test_json(raw: str) -> list[TestItem]:
-    """A JSON list of texts, a list of {"text", "label"} objects, or one such object."""
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise BadTestData(
-            f"`test_data` is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
-        ) from None
-    values = value if isinstance(value, list) else [value]
-    if not values:
-        raise BadTestData("`test_data` is an empty list: give at least one text.")
-    if len(values) > MAX_TEST_ITEMS:
-        raise BadTestData(f"At most {MAX_TEST_ITEMS} test examples at once, got {len(values)}.")
-    items = [_item(v, n) for n, v in enumerate(values, start=1)]
+def _items(examples: list[Example]) -> list[TestItem]:
+    items = [TestItem(example.text, example.label or None) for example in examples]
     labelled = sum(item.label is not None for item in items)
     if 0 < labelled < len(items):
         raise BadTestData("Either every test example has a `label` or none has: mixed sets cannot be scored.")
@@ -71,22 +49,28 @@ def parse_test_json(raw: str) -> list[TestItem]:
 class TestService:
     __test__ = False
 
-    def __init__(self, models: ActiveModels, runs: TestRunRepository) -> None:
+    def __init__(self, models: ActiveModels, runs: TestRunRepository, limits: DatasetLimits) -> None:
         self._models = models
         self._runs = runs
+        # A test set is read like a dataset (same formats, same label cap), but is smaller.
+        self._limits = dataclasses.replace(limits, max_examples=min(limits.max_examples, MAX_TEST_ITEMS))
 
     async def items_from(self, test_data: str | None, upload: UploadedFile | None) -> list[TestItem]:
+        """The test set from the attached file (CSV, JSON, JSONL or TXT), else from `test_data` (JSON);
+        read in a worker thread, so no file can stall the bot."""
         if upload is not None:
-            try:
-                text = upload.data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise BadTestData(f"`{upload.filename}` is not UTF-8 text.") from None
-            return parse_test_json(text)
+            examples = await asyncio.to_thread(
+                parse_test_bytes, upload.data, upload.filename, limits=self._limits
+            )
+            return _items(examples)
         if test_data is None or not test_data.strip():
             raise BadTestData(
                 'Give `test_data` as JSON, e.g. `["great service", "awful food"]`, or attach a file.'
             )
-        return parse_test_json(test_data)
+        examples = await asyncio.to_thread(
+            parse_test_json, test_data, source="`test_data`", limits=self._limits
+        )
+        return _items(examples)
 
     async def run(self, guild_id: int, user_id: int, items: list[TestItem]) -> TestOutcome:
         current = await self._models.current(guild_id)

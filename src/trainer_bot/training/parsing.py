@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from trainer_bot.errors import UserError
 from trainer_bot.fileio import READ_NO_FOLLOW
 from trainer_bot.ml.examples import Example, Pair
-from trainer_bot.text import human_size
+from trainer_bot.text import clean_text, human_size
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -137,6 +137,32 @@ def parse_inline(text: str, *, default_label: str, limits: DatasetLimits = _DEFA
     return builder.finish(source, empty="the message has no examples")
 
 
+UNLABELLED = ""
+"""The label of a test example given without one (a dataset's examples always get a label)."""
+
+
+def parse_test_bytes(data: bytes, filename: str, *, limits: DatasetLimits = _DEFAULT_LIMITS) -> list[Example]:
+    """A test set from a file in any format /train reads; examples without a label get UNLABELLED."""
+    parsed = _parse_file(data, filename, UNLABELLED, limits, require_examples=True)
+    return _test_examples(parsed, _quote(PurePath(filename).name or filename))
+
+
+def parse_test_json(text: str, *, source: str, limits: DatasetLimits = _DEFAULT_LIMITS) -> list[Example]:
+    """A test set typed into a command option as JSON: a list of texts or of {text, label} objects."""
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > limits.max_file_bytes:
+        raise DatasetError(source, [_too_big(size, limits.max_file_bytes, "it")])
+    builder = _Builder(UNLABELLED, limits)
+    _parse_json(text, builder)
+    return _test_examples(builder.finish(source, empty="it has no examples"), source)
+
+
+def _test_examples(parsed: ParsedDataset, source: str) -> list[Example]:
+    if parsed.pairs:
+        raise DatasetError(source, ["prompt/response pairs can't be tested: give `text` (and `label`)"])
+    return parsed.examples
+
+
 def parse_directory(
     directory: Path, *, default_label: str, limits: DatasetLimits = _DEFAULT_LIMITS
 ) -> ParsedDataset:
@@ -227,7 +253,7 @@ class _Builder:
         if not isinstance(value, str):
             self.problem(f"{where}: `{name}` must be text, not {_json_type(value)}")
             return None
-        clean = value.strip()
+        clean = clean_text(value).strip()
         subject = "the line" if word == "line" else f"the `{name}` {word}"
         if not clean:
             self.problem(f"{where}: {subject} is empty")
@@ -246,7 +272,7 @@ class _Builder:
         if isinstance(value, bool) or not isinstance(value, str | int):
             self.problem(f"{where}: `label` must be text, not {_json_type(value)}")
             return None
-        clean = str(value).strip()
+        clean = clean_text(str(value)).strip()
         if len(clean) > self.limits.max_label_chars:
             self.problem(f"{where}: the label is longer than {self.limits.max_label_chars} characters")
             return None

@@ -8,9 +8,11 @@ from typing import Any
 
 from trainer_bot.ml import EvaluationResult, format_confusion
 from trainer_bot.storage import JobStatus, TrainingJob
-from trainer_bot.text import DISCORD_MESSAGE_LIMIT
+from trainer_bot.text import DISCORD_MESSAGE_LIMIT, inline_code
 
 SHOWN_PREDICTIONS = 15
+SHOWN_CONFUSION_LABELS = 12  # a wider matrix is unreadable in a message
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def progress_bar(fraction: float, width: int = 12) -> str:
@@ -34,8 +36,8 @@ def training_summary(metrics: dict[str, Any]) -> str:
         )
         for label, scores in sorted(metrics.get("per_label", {}).items()):
             lines.append(
-                f"• `{label}`: precision {_percent(scores['precision'])}, recall {_percent(scores['recall'])}, "
-                f"F1 {_percent(scores['f1'])} (n={scores['support']:.0f})"
+                f"• {inline_code(label)}: precision {_percent(scores['precision'])}, "
+                f"recall {_percent(scores['recall'])}, F1 {_percent(scores['f1'])} (n={scores['support']:.0f})"
             )
     lines.extend(f"_{note}_" for note in metrics.get("notes", []))
     return "\n".join(lines)
@@ -78,18 +80,26 @@ def evaluation_text(version: str, result: EvaluationResult, *, shown: int = SHOW
         lines.append(f"Accuracy **{_percent(result.accuracy)}**, macro-F1 **{_percent(result.macro_f1)}**.")
         for label, scores in sorted(result.per_label.items()):
             lines.append(
-                f"• `{label}`: precision {_percent(scores['precision'])}, recall {_percent(scores['recall'])}, "
-                f"F1 {_percent(scores['f1'])}"
+                f"• {inline_code(label)}: precision {_percent(scores['precision'])}, "
+                f"recall {_percent(scores['recall'])}, F1 {_percent(scores['f1'])}"
             )
-        lines.append("Confusion matrix (rows: expected, columns: predicted):")
-        lines.append(f"```\n{format_confusion(result.confusion, result.confusion_labels)}\n```")
+        if len(result.confusion_labels) <= SHOWN_CONFUSION_LABELS:
+            labels = [label.replace("`", "ˋ") for label in result.confusion_labels]
+            lines.append("Confusion matrix (rows: expected, columns: predicted):")
+            lines.append(f"```\n{format_confusion(result.confusion, labels)}\n```")
+        else:
+            lines.append(f"_{len(result.confusion_labels)} labels: too many for a confusion matrix here._")
         if result.misclassified:
             lines.append(f"{len(result.misclassified)} misclassified examples were recorded for review.")
     for item in result.items[:shown]:
         mark = (
-            "" if item.correct is None else (" ✅" if item.correct else f" ❌ (expected `{item.expected}`)")
+            ""
+            if item.correct is None
+            else (" ✅" if item.correct else f" ❌ (expected {inline_code(item.expected or '')})")
         )
-        lines.append(f"• {item.text[:80]!r} → `{item.predicted}` {item.confidence:.0%}{mark}")
+        lines.append(
+            f"• {inline_code(item.text[:80])} → {inline_code(item.predicted)} {item.confidence:.0%}{mark}"
+        )
     return "\n".join(lines)
 
 
@@ -112,5 +122,11 @@ def evaluation_csv(result: EvaluationResult) -> bytes:
     writer.writerow(["text", "predicted", "confidence", "expected", "correct"])
     for item in result.items:
         correct = "" if item.correct is None else str(item.correct).lower()
-        writer.writerow([item.text, item.predicted, f"{item.confidence:.4f}", item.expected or "", correct])
+        row = [item.text, item.predicted, f"{item.confidence:.4f}", item.expected or "", correct]
+        writer.writerow([_inert(cell) for cell in row])
     return buffer.getvalue().encode("utf-8")
+
+
+def _inert(cell: str) -> str:
+    """Spreadsheets run a cell that starts with = + - @ (or tab, CR) as a formula: quote it as text."""
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell

@@ -99,6 +99,9 @@ async def test_head_has_the_headers_and_no_body(server: AudioServer, http: aioht
         ("bytes=100-999999", 206, "bytes 100-10239/10240", AUDIO[100:]),
         ("bytes=0-1,5-6", 200, None, AUDIO),  # several ranges: the whole item is a valid answer
         ("bytes=9-2", 200, None, AUDIO),  # invalid: ignored
+        ("bytes=" + "9" * 5000 + "-", 416, "bytes */10240", b""),  # past any item, and past int()'s limit
+        ("bytes=0-" + "9" * 5000, 206, "bytes 0-10239/10240", AUDIO),
+        ("bytes=-" + "9" * 5000, 206, "bytes 0-10239/10240", AUDIO),
     ],
 )
 async def test_range_requests(

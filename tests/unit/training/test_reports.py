@@ -96,3 +96,36 @@ def test_job_lists_and_announcements() -> None:
     assert second.startswith("**#6** failed")
     live = reports.model_live_text(job(JobStatus.SUCCEEDED, model_version="v2", metrics=METRICS), "<@2>")
     assert live == "🧠 New model `v2` is live, trained by <@2> (held-out accuracy 87.5%)."
+
+
+def test_exported_cells_never_run_as_formulas_and_labels_never_break_markdown() -> None:
+    item = ItemResult('=HYPERLINK("http://evil")', "@sum", 0.5, "-2+3", False)
+    result = EvaluationResult(
+        items=[item] * 20,
+        accuracy=0.0,
+        macro_f1=0.0,
+        per_label={"a`b": {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1.0}},
+        confusion_labels=["a`b", "@sum"],
+        confusion=[[0, 1], [0, 0]],
+        misclassified=[item],
+    )
+    text, attachment = reports.evaluation_message("v1", result)
+    assert attachment is not None
+    row = next(csv.reader(io.StringIO(attachment.decode("utf-8").splitlines()[1])))
+    assert row[0].startswith("'=") and row[1] == "'@sum" and row[3] == "'-2+3"
+    assert "• `aˋb`:" in text and "a`b" not in text
+
+
+def test_many_labels_give_no_unreadable_matrix() -> None:
+    labels = [f"label{n}" for n in range(40)]
+    result = EvaluationResult(
+        items=[ItemResult("t", "label0", 0.5, "label1", False)],
+        accuracy=0.0,
+        macro_f1=0.0,
+        per_label={},
+        confusion_labels=labels,
+        confusion=[[0] * 40 for _ in range(40)],
+        misclassified=[],
+    )
+    text = reports.evaluation_text("v1", result)
+    assert "40 labels: too many for a confusion matrix" in text and "```" not in text

@@ -111,3 +111,12 @@ async def test_a_failed_run_leaves_the_previous_model_answering(setup: Setup) ->
     assert final.status is JobStatus.FAILED and "at most" in (final.error or "")
     current = await setup.models.current(GUILD)
     assert current is not None and current[0] == version
+
+
+async def test_lone_surrogates_in_an_upload_are_stored_replaced(setup: Setup) -> None:
+    data = b'[{"text": "great \\ud800 food", "label": "positive"}, {"text": "cold \\udfff soup", "label": "negative"}]'
+    job = await setup.service.start(setup.request(upload=UploadedFile("odd.json", data)))
+    assert (await setup.runner.wait(job.id)).status is JobStatus.SUCCEEDED
+    [dataset] = await setup.catalog.selected(GUILD)
+    loaded = await setup.catalog.load(GUILD, [dataset])
+    assert [e.text for e in loaded.examples] == ["great \ufffd food", "cold \ufffd soup"]
