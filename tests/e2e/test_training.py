@@ -124,7 +124,9 @@ async def test_bad_test_data_is_refused_plainly(
     emulator: DiscordEmulator, bot: TrainerBot, bob: Member
 ) -> None:
     reply = await emulator.response(await emulator.slash(bob, "test", {"test_data": '["unclosed"'}))
-    assert reply.ephemeral and "not valid JSON" in reply.content
+    assert (
+        reply.ephemeral and "`test_data` can't be used" in reply.content and "invalid JSON" in reply.content
+    )
     mixed = await emulator.response(
         await emulator.slash(bob, "test", {"test_data": '[{"text": "a", "label": "x"}, "b"]'})
     )
