@@ -75,6 +75,7 @@ class DiscordEmulator:
         self.dm_channels: dict[int, User] = {}
         self.messages: dict[int, Message] = {}
         self.attachments: dict[int, Attachment] = {}
+        self.served_bytes: dict[int, int] = {}  # attachment id -> bytes a download really took
         self.interactions_by_token: dict[str, Interaction] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
@@ -187,6 +188,7 @@ class DiscordEmulator:
             url=f"{self.base_url}/attachments/{channel_id}/{attachment_id}/{upload.filename}",
             duration_secs=upload.duration_secs,
             waveform="AAAA" if upload.duration_secs is not None else None,
+            declared_size=upload.declared_size,
         )
         self.attachments[attachment_id] = attachment
         return attachment

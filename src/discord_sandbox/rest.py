@@ -39,6 +39,10 @@ class Upload:
     data: bytes
     content_type: str | None = None
     duration_secs: float | None = None
+    declared_size: int | None = None  # what the attachment object claims; None: the real size
+
+
+_DOWNLOAD_CHUNK = 256 * 1024
 
 
 def json_response(body: object, status: int = 200) -> web.Response:
@@ -358,13 +362,27 @@ class RestApi:
         message.reactions.setdefault(request.match_info["emoji"], set()).add(self.emu.bot_user.id)
         return no_content()
 
-    async def download_attachment(self, request: web.Request) -> web.Response:
+    async def download_attachment(self, request: web.Request) -> web.StreamResponse:
+        """Streams the body in chunks and counts what the client really took before it hung up."""
         attachment = self.emu.attachments.get(int(request.match_info["attachment"]))
         if attachment is None or attachment.filename != request.match_info["filename"]:
             return web.Response(status=404, text="Not Found")
-        return web.Response(
-            body=attachment.data, content_type=attachment.content_type or "application/octet-stream"
+        response = web.StreamResponse(
+            headers={"Content-Type": attachment.content_type or "application/octet-stream"}
         )
+        response.content_length = len(attachment.data)
+        await response.prepare(request)
+        served = 0
+        try:
+            for start in range(0, len(attachment.data), _DOWNLOAD_CHUNK):
+                chunk = attachment.data[start : start + _DOWNLOAD_CHUNK]
+                await response.write(chunk)
+                served += len(chunk)
+        except (ConnectionError, RuntimeError):
+            pass  # the client stopped reading
+        finally:
+            self.emu.served_bytes[attachment.id] = served
+        return response
 
     # -- message bodies ---------------------------------------------------------------------------------
     def _check_content(self, body: dict[str, Any]) -> None:
@@ -384,7 +402,8 @@ class RestApi:
         }
         return [
             self.emu.store_attachment(
-                channel_id, Upload(names.get(index) or up.filename, up.data, up.content_type)
+                channel_id,
+                Upload(names.get(index) or up.filename, up.data, up.content_type, up.duration_secs),
             )
             for index, up in sorted(uploads.items())
         ]

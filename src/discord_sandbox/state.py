@@ -94,10 +94,11 @@ class Attachment:
     url: str
     duration_secs: float | None = None
     waveform: str | None = None
+    declared_size: int | None = None  # a size that lies, as a hostile client's upload may
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return len(self.data) if self.declared_size is None else self.declared_size
 
 
 @dataclass

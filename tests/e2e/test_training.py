@@ -179,3 +179,14 @@ async def test_members_without_manage_server_cannot_train(
 ) -> None:
     reply = await emulator.response(await emulator.slash(bob, "train", {"data": "hello"}))
     assert reply.ephemeral and "Manage Server permission" in reply.content
+
+
+async def test_an_attachment_larger_than_it_claims_is_cut_off_while_downloading(
+    emulator: DiscordEmulator, bot: TrainerBot, alice: Member
+) -> None:
+    body = b"text,label\n" + b"x" * (30 * 1024 * 1024)  # 30 MB, over the 10 MB a member may attach
+    liar = Upload("small.csv", body, "text/csv", declared_size=1024)
+    reply = await emulator.response(await emulator.slash(alice, "train", {"attachment": liar}), timeout=30)
+    assert reply.ephemeral and "larger than the 10.0 MB limit" in reply.content
+    [attachment_id] = [a.id for a in emulator.attachments.values() if a.filename == "small.csv"]
+    assert emulator.served_bytes[attachment_id] < 20 * 1024 * 1024, "the download was not cut off"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import hikari
 
 from trainer_bot.errors import UserError
@@ -15,16 +16,25 @@ AUDIO_SUFFIXES = (".ogg", ".oga", ".opus", ".mp3", ".wav", ".m4a", ".flac", ".we
 
 
 async def read_attachment(attachment: hikari.Attachment, limit: int) -> bytes:
-    """The attachment's bytes, refusing what is too large before downloading it."""
+    """The attachment's bytes. Refused before downloading when it says it is too large, and cut off as
+    soon as more than `limit` bytes arrive: the size an attachment declares is not trusted."""
     if attachment.size > limit:
         raise UserError(
             f"`{attachment.filename}` is {human_size(attachment.size)}; the limit is {human_size(limit)}."
         )
+    chunks: list[bytes] = []
+    received = 0
     try:
-        return await attachment.read()
-    except hikari.HikariError as exc:
+        async with attachment.stream() as reader:
+            async for chunk in reader:
+                received += len(chunk)
+                if received > limit:
+                    raise UserError(f"`{attachment.filename}` is larger than the {human_size(limit)} limit.")
+                chunks.append(chunk)
+    except (hikari.HikariError, aiohttp.ClientError) as exc:
         _LOGGER.warning("could not download attachment %s: %s", attachment.filename, exc)
         raise UserError(f"I could not download `{attachment.filename}`; please send it again.") from None
+    return b"".join(chunks)
 
 
 async def read_upload(attachment: hikari.Attachment | None, limit: int) -> UploadedFile | None:
