@@ -305,6 +305,28 @@ async def test_job_recent_cancel_and_interrupted(db: Database, other: Database) 
     assert after[cancelled.id].status is JobStatus.CANCELLED
 
 
+async def test_a_job_that_died_after_its_model_went_live_is_settled_as_succeeded(db: Database) -> None:
+    jobs, versions = JobRepository(db), ModelVersionRepository(db)
+    job = await jobs.create(GUILD, USER, None, [])
+    await jobs.mark_running(job.id)
+    # The process died between committing the new version and marking the job succeeded.
+    await versions.add(GUILD, "v0007-20261201T000000", job_id=job.id, metrics={"accuracy": 0.9}, activate=True)
+    lost = await jobs.create(GUILD, USER, None, [])
+    await jobs.mark_running(lost.id)
+
+    assert await jobs.mark_interrupted_all() == 1
+    settled = await jobs.get(GUILD, job.id)
+    assert settled is not None
+    assert (settled.status, settled.model_version, settled.metrics, settled.error) == (
+        JobStatus.SUCCEEDED,
+        "v0007-20261201T000000",
+        {"accuracy": 0.9},
+        None,
+    )
+    interrupted = await jobs.get(GUILD, lost.id)
+    assert interrupted is not None and interrupted.error == "interrupted"
+
+
 async def _add_dataset(
     datasets: DatasetRepository,
     guild_id: int,

@@ -12,7 +12,7 @@ from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.db import Database
 from trainer_bot.storage.records import JobStatus, TrainingJob
 from trainer_bot.storage.repositories._sql import rowcount
-from trainer_bot.storage.tables import TrainingJobRow
+from trainer_bot.storage.tables import ModelVersionRow, TrainingJobRow
 
 INTERRUPTED = "interrupted"
 _UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
@@ -109,14 +109,41 @@ class JobRepository:
         )
 
     async def mark_interrupted_all(self) -> int:
-        """Fail every job a previous process left unfinished; its worker threads died with it."""
-        statement = (
-            update(TrainingJobRow)
+        """Settle every job a previous process left unfinished; its worker threads died with it.
+
+        A job whose model version was already recorded died between making it live and saying so: it
+        succeeded, and is marked so. Every other one failed ("interrupted"). Returns how many failed.
+        """
+        published = (
+            select(
+                TrainingJobRow.id,
+                ModelVersionRow.version,
+                ModelVersionRow.metrics,
+                ModelVersionRow.created_at,
+            )
+            .join(ModelVersionRow, ModelVersionRow.job_id == TrainingJobRow.id)
             .where(TrainingJobRow.status.in_(_UNFINISHED))
-            .values(status=JobStatus.FAILED.value, error=INTERRUPTED, finished_at=utcnow())
         )
         async with self._db.transaction() as session:
-            return rowcount(await session.execute(statement))
+            for job_id, version, metrics, created_at in (await session.execute(published)).all():
+                await session.execute(
+                    update(TrainingJobRow)
+                    .where(TrainingJobRow.id == job_id)
+                    .values(
+                        status=JobStatus.SUCCEEDED.value,
+                        progress=1.0,
+                        stage="done",
+                        model_version=version,
+                        metrics=metrics,
+                        finished_at=created_at,
+                    )
+                )
+            interrupted = (
+                update(TrainingJobRow)
+                .where(TrainingJobRow.status.in_(_UNFINISHED))
+                .values(status=JobStatus.FAILED.value, error=INTERRUPTED, finished_at=utcnow())
+            )
+            return rowcount(await session.execute(interrupted))
 
     async def get(self, guild_id: int, job_id: int) -> TrainingJob | None:
         """The job, only if it belongs to `guild_id`: members must not read other guilds' jobs."""
