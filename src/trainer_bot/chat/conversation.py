@@ -30,6 +30,12 @@ UNKNOWN_ANSWER = (
 )
 
 
+REFUSED_MODEL = (
+    "⚠️ My trained model (`{version}`) failed its integrity check, so I no longer use it. "
+    "Someone with Manage Server can run /train to make a new one; until then I answer from corrections only."
+)
+
+
 class AnswerKind(StrEnum):
     CORRECTED = "corrected"  # a member's correction for a close prompt
     LEARNED = "learned"  # a prompt/response pair from training
@@ -73,6 +79,7 @@ class ConversationService:
         self._corrections: dict[int, Responder | None] = {}
         self._index_locks: dict[int, asyncio.Lock] = {}
         self._chat_channels: dict[int, set[int]] = {}
+        self._told_refused: dict[int, str] = {}
 
     # -- answering --------------------------------------------------------------------------------------
     async def reply_to(self, guild_id: int | None, text: str) -> Reply:
@@ -81,6 +88,10 @@ class ConversationService:
             return Reply(UNKNOWN_ANSWER, AnswerKind.UNKNOWN, None)
         current = await self._models.current(guild_id)
         version = current[0] if current else None
+        refused = self._models.refused(guild_id)
+        if refused is not None and self._told_refused.get(guild_id) != refused:
+            self._told_refused[guild_id] = refused  # the guild hears it once per refused version
+            return Reply(REFUSED_MODEL.format(version=refused), AnswerKind.UNKNOWN, None)
         index = await self._correction_index(guild_id)
         if index is not None:
             found = await asyncio.to_thread(index.answer, prompt)

@@ -33,6 +33,7 @@ class ActiveModels:
         self._versions = versions
         self._secret = secret
         self._cache: dict[int, tuple[str, TrainedModel]] = {}
+        self._refused: dict[int, str] = {}  # guild -> its active version that failed verification
         self._locks: dict[int, asyncio.Lock] = {}
 
     def store(self, guild_id: int) -> ModelStore:
@@ -47,15 +48,21 @@ class ActiveModels:
             if guild_id in self._cache:
                 return self._cache[guild_id]
             record = await self._versions.active(guild_id)
-            if record is None:
+            if record is None or self._refused.get(guild_id) == record.version:
                 return None
             try:
                 model = await asyncio.to_thread(self.store(guild_id).load, record.version)
-            except ModelStoreError:
-                _LOGGER.exception("guild %s: active model %s cannot be loaded", guild_id, record.version)
+            except ModelStoreError as exc:
+                # Once: the file is not read again, nor the failure logged again, until a new version.
+                _LOGGER.error("guild %s: active model %s refused: %s", guild_id, record.version, exc)
+                self._refused[guild_id] = record.version
                 return None
             self._cache[guild_id] = (record.version, model)
             return self._cache[guild_id]
+
+    def refused(self, guild_id: int) -> str | None:
+        """The guild's active version when it failed its integrity check (so nothing answers with it)."""
+        return self._refused.get(guild_id)
 
     async def publish(
         self,
@@ -70,4 +77,5 @@ class ActiveModels:
         await self._versions.add(guild_id, version, job_id=job_id, metrics=dict(metrics), activate=True)
         await asyncio.to_thread(self.store(guild_id).activate, version)
         self._cache[guild_id] = (version, model)
+        self._refused.pop(guild_id, None)
         _LOGGER.info("guild %s now answers with model %s", guild_id, version)

@@ -75,6 +75,11 @@ class TestService:
     async def run(self, guild_id: int, user_id: int, items: list[TestItem]) -> TestOutcome:
         current = await self._models.current(guild_id)
         if current is None:
+            refused = self._models.refused(guild_id)
+            if refused is not None:
+                raise NotTrainedError(
+                    f"The active model `{refused}` failed its integrity check and is not used: run /train."
+                )
             raise NotTrainedError("There is no trained model yet: run /train first.")
         version, model = current
         if not model.has_classifier:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from trainer_bot.chat.conversation import (
     NotMyAnswer,
 )
 from trainer_bot.layout import DataLayout
+from trainer_bot.ml import train_model
+from trainer_bot.ml.examples import Example
 from trainer_bot.storage import ConversationRepository, Database, ModelVersionRepository
 from trainer_bot.training.active_models import ActiveModels
 from trainer_bot.workspace.paths import Workspaces
@@ -117,3 +120,27 @@ async def test_chat_channels_switch_on_and_off(conversation: ConversationService
     assert not await conversation.chat_enabled(OTHER_GUILD, CHANNEL)
     assert await conversation.set_chat(GUILD, CHANNEL, MEMBER, enabled=False)
     assert not await conversation.chat_enabled(GUILD, CHANNEL)
+
+
+async def test_a_model_that_fails_its_check_is_reported_once_and_never_reread(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = Database.from_url(DataLayout(tmp_path).default_database_url)
+    await database.migrate()
+    workspaces = Workspaces(DataLayout(tmp_path))
+    writer = ActiveModels(workspaces, ModelVersionRepository(database), b"k" * 32)
+    model, _ = train_model([Example("good", "positive"), Example("bad", "negative")] * 3, [])
+    version = writer.store(GUILD).save(model)
+    await writer.publish(GUILD, model, version, job_id=None, metrics={})
+    [model_file] = workspaces.for_guild(GUILD).models_dir.glob(f"{version}*.model")
+    model_file.write_bytes(model_file.read_bytes()[:-1] + b"\0")  # tampered on disk
+
+    restarted = ActiveModels(workspaces, ModelVersionRepository(database), b"k" * 32)
+    conversation = ConversationService(ConversationRepository(database), restarted)
+    with caplog.at_level(logging.ERROR, "trainer_bot.training.active_models"):
+        first = await conversation.reply_to(GUILD, "is it good")
+        later = [await conversation.reply_to(GUILD, "is it good") for _ in range(3)]
+    assert "failed its integrity check" in first.text and version in first.text
+    assert all(reply.text == UNKNOWN_ANSWER for reply in later)
+    assert len([r for r in caplog.records if "refused" in r.getMessage()]) == 1
+    await database.close()

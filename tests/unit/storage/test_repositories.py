@@ -310,7 +310,9 @@ async def test_a_job_that_died_after_its_model_went_live_is_settled_as_succeeded
     job = await jobs.create(GUILD, USER, None, [])
     await jobs.mark_running(job.id)
     # The process died between committing the new version and marking the job succeeded.
-    await versions.add(GUILD, "v0007-20261201T000000", job_id=job.id, metrics={"accuracy": 0.9}, activate=True)
+    await versions.add(
+        GUILD, "v0007-20261201T000000", job_id=job.id, metrics={"accuracy": 0.9}, activate=True
+    )
     lost = await jobs.create(GUILD, USER, None, [])
     await jobs.mark_running(lost.id)
 
