@@ -54,11 +54,15 @@ class AudioServer:
         ttl: float = 600.0,
         max_items: int = 512,
         max_bytes: int = 64 * 1024 * 1024,
+        idle_timeout: float = 15.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`idle_timeout`: a connection that sends no request for this long is closed (aiohttp would
+        keep it an hour), so half-open connections cannot pile up."""
         self._host, self._port = host, port
         self._public_url = public_url.rstrip("/") if public_url else None
         self._ttl, self._max_items, self._max_bytes, self._clock = ttl, max_items, max_bytes, clock
+        self._idle_timeout = idle_timeout
         self._items: OrderedDict[str, _Item] = OrderedDict()  # oldest first: they also expire first
         self._bytes = 0
         self._runner: web.AppRunner | None = None
@@ -68,7 +72,9 @@ class AudioServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/{anything:.*}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, keepalive_timeout=self._idle_timeout
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, self._host, self._port).start()
         self._port = int(self._runner.addresses[0][1])

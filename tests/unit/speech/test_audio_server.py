@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -188,3 +189,17 @@ async def test_nothing_else_is_served(server: AudioServer) -> None:
         assert await raw_get(server, target) == 404, target
     for method in ("POST", "PUT", "DELETE", "OPTIONS"):
         assert await raw_get(server, path, method) == 404, method
+
+
+async def test_connections_that_send_nothing_are_closed() -> None:
+    server = AudioServer("127.0.0.1", 0, idle_timeout=0.3)
+    await server.start()
+    try:
+        host, port = server.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        started = time.monotonic()
+        assert await asyncio.wait_for(reader.read(), timeout=5) == b""  # closed by the server
+        assert time.monotonic() - started < 2.0
+        writer.close()
+    finally:
+        await server.stop()
