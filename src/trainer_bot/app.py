@@ -116,8 +116,12 @@ class TrainerBot:
         await database.migrate()
         workspaces = Workspaces(layout)
         models = ActiveModels(
-            workspaces, ModelVersionRepository(database), signing_key(layout.signing_key_file)
+            workspaces,
+            ModelVersionRepository(database),
+            signing_key(layout.signing_key_file),
+            keep_versions=settings.model_keep_versions,
         )
+        await models.tidy_all()
         await self._open_training(registry, database, workspaces, models)
         preferences = GuildPreferences(
             GuildSettingsRepository(database),

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     instruction_file: Path | None = None
     max_upload_mb: float = Field(default=25.0, gt=0, le=500)
     training_workers: int = Field(default=2, ge=1, le=16)
+    model_keep_versions: int = Field(default=5, ge=1, le=1000)  # older model versions are deleted
     # "mention": answer mentions, replies to the bot, DMs and channels enabled with /chat enable.
     # "all": answer every message (the original behaviour; for small private servers).
     chat_mode: Literal["mention", "all"] = "mention"

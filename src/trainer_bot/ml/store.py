@@ -33,6 +33,7 @@ import re
 import secrets
 import stat
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +49,7 @@ VERSION_PATTERN = re.compile(r"v(?P<number>[0-9]{4,9})-[0-9]{8}T[0-9]{6}")
 ACTIVE_FILE = "ACTIVE"
 MIN_SECRET_BYTES = 16
 _MODEL_SUFFIX = ".model"
+_TEMPORARY_PREFIX = ".tmp-"
 _META_SUFFIX = ".json"
 _FORMAT = 1
 _MAC_CONTEXT = b"trainer-bot model v1\x00"  # domain separation: this key may sign other things too
@@ -93,6 +95,32 @@ class ModelStore:
         with self._lock:
             self._require(version)
             self._write_atomic(self._dir / ACTIVE_FILE, f"{version}\n".encode())
+
+    def tidy(self, *, keep: int, protect: Collection[str] = ()) -> list[str]:
+        """Remove what a crash left behind (temporary parts, sidecars whose model never landed) and every
+        version but the newest `keep`, never one in `protect` (the active one). Returns the removed
+        file names. Blocking."""
+        if keep < 1:
+            raise ValueError("keep at least one version")
+        removed: list[str] = []
+        with self._lock:
+            if not self._dir.is_dir():
+                return removed
+            names = {path.name for path in self._dir.iterdir()}
+            for name in sorted(names):
+                stem = name.removesuffix(_META_SUFFIX)
+                orphan = (
+                    name.endswith(_META_SUFFIX) and _is_version(stem) and stem + _MODEL_SUFFIX not in names
+                )
+                if name.startswith(_TEMPORARY_PREFIX) or orphan:
+                    (self._dir / name).unlink(missing_ok=True)
+                    removed.append(name)
+            old = [version for version in self.versions()[:-keep] if version not in protect]
+            for version in old:
+                for suffix in (_MODEL_SUFFIX, _META_SUFFIX):  # the model first: it is what makes a version
+                    (self._dir / (version + suffix)).unlink(missing_ok=True)
+                    removed.append(version + suffix)
+        return removed
 
     # Reading
 
@@ -199,7 +227,7 @@ class ModelStore:
         return digest.hexdigest()
 
     def _write_atomic(self, target: Path, data: bytes) -> None:
-        temporary = self._dir / f".tmp-{secrets.token_hex(8)}-{target.name}"
+        temporary = self._dir / f"{_TEMPORARY_PREFIX}{secrets.token_hex(8)}-{target.name}"
         try:
             with temporary.open("xb") as handle:
                 handle.write(data)

@@ -28,10 +28,18 @@ def signing_key(path: Path) -> bytes:
 
 
 class ActiveModels:
-    def __init__(self, workspaces: Workspaces, versions: ModelVersionRepository, secret: bytes) -> None:
+    def __init__(
+        self,
+        workspaces: Workspaces,
+        versions: ModelVersionRepository,
+        secret: bytes,
+        *,
+        keep_versions: int = 5,
+    ) -> None:
         self._workspaces = workspaces
         self._versions = versions
         self._secret = secret
+        self._keep = keep_versions
         self._cache: dict[int, tuple[str, TrainedModel]] = {}
         self._refused: dict[int, str] = {}  # guild -> its active version that failed verification
         self._locks: dict[int, asyncio.Lock] = {}
@@ -79,3 +87,17 @@ class ActiveModels:
         self._cache[guild_id] = (version, model)
         self._refused.pop(guild_id, None)
         _LOGGER.info("guild %s now answers with model %s", guild_id, version)
+        await self.tidy(guild_id)
+
+    async def tidy(self, guild_id: int) -> None:
+        """Remove the guild's crash leftovers and versions beyond MODEL_KEEP_VERSIONS (never the active one)."""
+        record = await self._versions.active(guild_id)
+        protect = {record.version} if record is not None else set()
+        removed = await asyncio.to_thread(self.store(guild_id).tidy, keep=self._keep, protect=protect)
+        if removed:
+            _LOGGER.info("guild %s: removed %d old or unfinished model file(s)", guild_id, len(removed))
+
+    async def tidy_all(self) -> None:
+        """At start-up: every guild that has a workspace."""
+        for guild_id in await asyncio.to_thread(self._workspaces.guild_ids):
+            await self.tidy(guild_id)

@@ -366,6 +366,13 @@ class Workspaces:
         # for_guild may be called from worker threads as well as the event loop.
         self._lock = threading.Lock()
 
+    def guild_ids(self) -> list[int]:
+        """The guilds that have a workspace on disk (blocking)."""
+        guilds = self._layout.guilds_dir
+        if not guilds.is_dir():
+            return []
+        return sorted(int(path.name) for path in guilds.iterdir() if path.name.isdigit() and path.is_dir())
+
     def for_guild(self, guild_id: int) -> Workspace:
         if isinstance(guild_id, bool) or not isinstance(guild_id, int) or guild_id <= 0:
             raise ValueError(f"guild_id must be a positive integer, got {guild_id!r}")

@@ -276,3 +276,18 @@ def test_files_are_written_with_no_leftovers(store: ModelStore, model: TrainedMo
     store.activate(version)
     names = sorted(path.name for path in directory.iterdir())
     assert names == ["ACTIVE", f"{version}.json", f"{version}.model"]
+
+
+def test_tidy_removes_crash_leftovers_and_old_versions_but_never_the_active_one(
+    store: ModelStore, model: TrainedModel, directory: Path
+) -> None:
+    versions = [store.save(model) for _ in range(4)]
+    store.activate(versions[0])  # an old version may be the active one
+    (directory / ".tmp-0123abcd-v0009-20261201T000000.model").write_bytes(b"half a model")
+    orphan = "v0008-20261201T000000.json"
+    (directory / orphan).write_text("{}")  # a sidecar whose model never landed
+    removed = store.tidy(keep=2, protect={versions[0]})
+    assert ".tmp-0123abcd-v0009-20261201T000000.model" in removed and orphan in removed
+    assert store.versions() == [versions[0], versions[2], versions[3]]
+    assert store.load(versions[0]) is not None and store.active_version() == versions[0]
+    assert store.tidy(keep=2, protect={versions[0]}) == []  # nothing more to do
