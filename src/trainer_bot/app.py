@@ -22,6 +22,7 @@ from trainer_bot.chat.answering import ChatFlow
 from trainer_bot.chat.conversation import ConversationService
 from trainer_bot.chat.instructions import InstructionSource
 from trainer_bot.chat.preferences import GuildPreferences
+from trainer_bot.chat.privacy import PrivacyService
 from trainer_bot.config import Settings
 from trainer_bot.plugins import _pipeline as pipeline
 from trainer_bot.plugins._voice_gateway import HikariVoiceGateway
@@ -36,6 +37,7 @@ from trainer_bot.storage import (
     GuildSettingsRepository,
     JobRepository,
     ModelVersionRepository,
+    PrivacyRepository,
     TestRunRepository,
 )
 from trainer_bot.training.active_models import ActiveModels, signing_key
@@ -62,6 +64,12 @@ INTENTS = (
     | hikari.Intents.DM_MESSAGES
     | hikari.Intents.MESSAGE_CONTENT
 )
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 class StartupError(Exception):
@@ -135,10 +143,36 @@ class TrainerBot:
         voice = await self._open_voice(registry)
         conversation = ConversationService(ConversationRepository(database), models)
         registry.register_value(ConversationService, conversation)
+        await self._open_privacy(registry, database, workspaces, conversation, models)
         speaking = Speaking(synthesizer_for(settings), voice, preferences)
         chat = ChatFlow(conversation, listening, speaking, mode=settings.chat_mode)
         self._gateway_users.push_async_callback(chat.close)  # before voice: it may still be speaking
         registry.register_value(ChatFlow, chat)
+
+    async def _open_privacy(
+        self,
+        registry: linkd.Registry,
+        database: Database,
+        workspaces: Workspaces,
+        conversation: ConversationService,
+        models: ActiveModels,
+    ) -> None:
+        def forgotten(guild_id: int | None) -> None:
+            conversation.forget_caches(guild_id)
+            if guild_id is not None:
+                models.forget(guild_id)
+
+        privacy = PrivacyService(
+            PrivacyRepository(database),
+            GuildSettingsRepository(database),
+            workspaces,
+            retention_days=self.settings.retention_days,
+            grace_days=self.settings.guild_data_grace_days,
+            on_forgotten=forgotten,
+        )
+        registry.register_value(PrivacyService, privacy)
+        housekeeping = asyncio.get_running_loop().create_task(privacy.run_daily(), name="housekeeping")
+        self._resources.push_async_callback(_cancel, housekeeping)
 
     async def _open_training(
         self, registry: linkd.Registry, database: Database, workspaces: Workspaces, models: ActiveModels

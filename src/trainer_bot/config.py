@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(default=25.0, gt=0, le=500)
     training_workers: int = Field(default=2, ge=1, le=16)
     model_keep_versions: int = Field(default=5, ge=1, le=1000)  # older model versions are deleted
+    # Members' data: conversation turns older than this are deleted (0: kept until a member asks);
+    # a guild that removed the bot loses all its data after the grace period.
+    retention_days: int = Field(default=180, ge=0, le=36500)
+    guild_data_grace_days: int = Field(default=30, ge=0, le=3650)
     # "mention": answer mentions, replies to the bot, DMs and channels enabled with /chat enable.
     # "all": answer every message (the original behaviour; for small private servers).
     chat_mode: Literal["mention", "all"] = "mention"

@@ -24,6 +24,7 @@ from trainer_bot.training.active_models import ActiveModels
 _LOGGER = logging.getLogger(__name__)
 MAX_PROMPT_CHARS = 4000
 MAX_CORRECTION_CHARS = 2000
+RATING_LOOKUPS, RATING_LOOKUP_PAUSE = 10, 0.1
 UNKNOWN_ANSWER = (
     "I don't know that yet. Teach me: train me on prompt/response pairs with /train, "
     "or correct one of my answers with /correct or the message menu Apps → Correct this reply."
@@ -211,9 +212,25 @@ class ConversationService:
 
     async def rate(self, bot_message_id: int, user_id: int, value: int) -> Rating:
         turn = await self._repository.turn_by_message(bot_message_id)
+        # A member can press 👍 the moment the answer appears, before its turn is written: look again
+        # for a moment before saying it is gone (the interaction has 3 s to be answered).
+        for _ in range(RATING_LOOKUPS):
+            if turn is not None:
+                break
+            await asyncio.sleep(RATING_LOOKUP_PAUSE)
+            turn = await self._repository.turn_by_message(bot_message_id)
         if turn is None:
             raise NotMyAnswer("That answer is no longer on record, so it cannot be rated.")
         return await self._repository.rate(turn.id, user_id, value)
+
+    def forget_caches(self, guild_id: int | None) -> None:
+        """Data was deleted (a member's, old turns, or a whole guild's): rebuild what came from it."""
+        if guild_id is None:
+            self._corrections.clear()
+            self._chat_channels.clear()
+        else:
+            self._corrections.pop(guild_id, None)
+            self._chat_channels.pop(guild_id, None)
 
     # -- where to chat ----------------------------------------------------------------------------------
     async def chat_enabled(self, guild_id: int, channel_id: int) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import lightbulb
 
 from trainer_bot.chat.preferences import GuildPreferences
+from trainer_bot.chat.privacy import PrivacyService
 from trainer_bot.plugins._shared import MANAGE_GUILD, NEEDS_MANAGE_GUILD, require_guild
 
 loader = lightbulb.Loader()
@@ -57,6 +58,26 @@ class Voice(
     ) -> None:
         await preferences.set_voice(require_guild(ctx), self.voice)
         await ctx.respond(f"I'll speak with `{self.voice or preferences.default_voice}`.", ephemeral=True)
+
+
+@settings.register
+class Retention(
+    lightbulb.SlashCommand,
+    name="retention",
+    description="How many days conversations are kept here (empty: the bot's default)",
+    hooks=[NEEDS_MANAGE_GUILD],
+):
+    days = lightbulb.integer(
+        "days", "Days to keep conversations, 1 to 3650; empty: the default", default=None
+    )
+
+    @lightbulb.invoke
+    async def invoke(self, ctx: lightbulb.Context, privacy: PrivacyService = lightbulb.di.INJECTED) -> None:
+        guild_id = require_guild(ctx)
+        await privacy.set_retention(guild_id, self.days)
+        days = await privacy.retention_of(guild_id)
+        kept = f"for {days} days" if days else "until a member deletes them"
+        await ctx.respond(f"Conversations here are kept {kept}.", ephemeral=True)
 
 
 loader.command(settings)

@@ -26,6 +26,7 @@ from trainer_bot.storage.repositories import (
     GuildSettingsRepository,
     JobRepository,
     ModelVersionRepository,
+    PrivacyRepository,
     TestRunRepository,
 )
 
@@ -47,6 +48,7 @@ __all__ = [
     "Misclassified",
     "ModelVersion",
     "ModelVersionRepository",
+    "PrivacyRepository",
     "Rating",
     "TestRun",
     "TestRunRepository",

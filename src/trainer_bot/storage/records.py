@@ -167,4 +167,6 @@ class GuildSettings:
     guild_id: int
     tts_voice: str | None = None
     stt_language: str | None = None
+    retention_days: int | None = None  # None: the operator's RETENTION_DAYS
+    left_at: datetime | None = None
     updated_at: datetime | None = None

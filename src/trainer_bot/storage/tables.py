@@ -221,4 +221,6 @@ class GuildSettingsRow(Base):
     guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     tts_voice: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     stt_language: Mapped[str | None] = mapped_column(String(32))
+    retention_days: Mapped[int | None] = mapped_column(Integer)  # None: RETENTION_DAYS
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when the bot was removed from it
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -68,6 +68,11 @@ class ActiveModels:
             self._cache[guild_id] = (record.version, model)
             return self._cache[guild_id]
 
+    def forget(self, guild_id: int) -> None:
+        """The guild's data is gone: nothing of it stays in memory."""
+        self._cache.pop(guild_id, None)
+        self._refused.pop(guild_id, None)
+
     def refused(self, guild_id: int) -> str | None:
         """The guild's active version when it failed its integrity check (so nothing answers with it)."""
         return self._refused.get(guild_id)

@@ -27,6 +27,7 @@ import contextlib
 import itertools
 import os
 import re
+import shutil
 import stat
 import threading
 import unicodedata
@@ -372,6 +373,12 @@ class Workspaces:
         if not guilds.is_dir():
             return []
         return sorted(int(path.name) for path in guilds.iterdir() if path.name.isdigit() and path.is_dir())
+
+    def remove(self, guild_id: int) -> None:
+        """Delete a guild's whole workspace (blocking): its files, datasets, archives and models."""
+        with self._lock:
+            self._cache.pop(guild_id, None)
+        shutil.rmtree(self._layout.guild_dir(guild_id), ignore_errors=True)
 
     def for_guild(self, guild_id: int) -> Workspace:
         if isinstance(guild_id, bool) or not isinstance(guild_id, int) or guild_id <= 0:

@@ -123,14 +123,14 @@ async def test_migrate_twice_is_idempotent_and_keeps_data(db: Database, url: str
         await again.close()
 
 
-_REVISION_0002 = """
+_NEXT_REVISION = """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -143,7 +143,7 @@ def upgrade() -> None:
 """
 
 
-async def test_upgrade_past_0001_keeps_rows(db: Database, tmp_path: Path) -> None:
+async def test_upgrade_past_the_head_keeps_rows(db: Database, tmp_path: Path) -> None:
     jobs, models = JobRepository(db), ModelVersionRepository(db)
     job = await jobs.create(GUILD, USER, CHANNEL, [7])
     await jobs.mark_running(job.id)
@@ -152,10 +152,10 @@ async def test_upgrade_past_0001_keeps_rows(db: Database, tmp_path: Path) -> Non
 
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_note.py").write_text(_REVISION_0002, encoding="utf-8")
-    assert await run_migrations(db.engine, alembic_config(scripts)) == ("0001", "0002")
+    (scripts / "versions" / "9999_note.py").write_text(_NEXT_REVISION, encoding="utf-8")
+    assert await run_migrations(db.engine, alembic_config(scripts)) == ("0002", "9999")
 
-    assert await db.current_revision() == "0002"
+    assert await db.current_revision() == "9999"
     async with db.engine.connect() as connection:
         notes = (await connection.execute(text("SELECT note FROM training_jobs"))).scalars().all()
     assert notes == ["none"]
@@ -168,13 +168,13 @@ async def test_upgrade_past_0001_keeps_rows(db: Database, tmp_path: Path) -> Non
     assert active.job_id == job.id
 
 
-_REVISION_0002_BREAKS_KEYS = """
+_NEXT_REVISION_BREAKS_KEYS = """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -192,10 +192,10 @@ async def test_sqlite_migration_that_breaks_foreign_keys_is_rolled_back(tmp_path
         await ModelVersionRepository(db).add(GUILD, "v1", job_id=job.id, metrics={})
         scripts = tmp_path / "migrations"
         shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-        (scripts / "versions" / "0002_bad.py").write_text(_REVISION_0002_BREAKS_KEYS, encoding="utf-8")
+        (scripts / "versions" / "9999_bad.py").write_text(_NEXT_REVISION_BREAKS_KEYS, encoding="utf-8")
         with pytest.raises(MigrationError, match="model_versions"):
             await run_migrations(db.engine, alembic_config(scripts))
-        assert await db.current_revision() == "0001"
+        assert await db.current_revision() == "0002"
         assert await JobRepository(db).get(GUILD, job.id) == job
     finally:
         await db.close()

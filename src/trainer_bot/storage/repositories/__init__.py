@@ -7,6 +7,7 @@ from trainer_bot.storage.repositories.datasets import DatasetRepository
 from trainer_bot.storage.repositories.guild_settings import GuildSettingsRepository
 from trainer_bot.storage.repositories.jobs import INTERRUPTED, JobRepository
 from trainer_bot.storage.repositories.model_versions import ModelVersionRepository
+from trainer_bot.storage.repositories.privacy import PrivacyRepository
 from trainer_bot.storage.repositories.test_runs import TestRunRepository
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "GuildSettingsRepository",
     "JobRepository",
     "ModelVersionRepository",
+    "PrivacyRepository",
     "TestRunRepository",
 ]

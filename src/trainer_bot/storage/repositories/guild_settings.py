@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy import select
 
 from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.db import Database
@@ -24,6 +27,8 @@ class GuildSettingsRepository:
             guild_id=row.guild_id,
             tts_voice=row.tts_voice,
             stt_language=row.stt_language,
+            retention_days=row.retention_days,
+            left_at=row.left_at,
             updated_at=row.updated_at,
         )
 
@@ -34,6 +39,28 @@ class GuildSettingsRepository:
     async def set_stt_language(self, guild_id: int, language: str | None) -> GuildSettings:
         """Choose the language speech is transcribed in; None goes back to auto/default."""
         return await self._set(guild_id, stt_language=language)
+
+    async def set_retention_days(self, guild_id: int, days: int | None) -> GuildSettings:
+        """How long the guild's conversation turns are kept; None goes back to RETENTION_DAYS."""
+        return await self._set(guild_id, retention_days=days)
+
+    async def set_left(self, guild_id: int, left_at: datetime | None) -> GuildSettings:
+        """When the bot was removed from the guild (None: it is there)."""
+        return await self._set(guild_id, left_at=left_at)
+
+    async def retention_overrides(self) -> dict[int, int]:
+        statement = select(GuildSettingsRow.guild_id, GuildSettingsRow.retention_days).where(
+            GuildSettingsRow.retention_days.is_not(None)
+        )
+        async with self._db.session() as session:
+            return {
+                guild: days for guild, days in (await session.execute(statement)).all() if days is not None
+            }
+
+    async def left_before(self, moment: datetime) -> list[int]:
+        statement = select(GuildSettingsRow.guild_id).where(GuildSettingsRow.left_at < moment)
+        async with self._db.session() as session:
+            return list((await session.scalars(statement)).all())
 
     async def _set(self, guild_id: int, **values: Any) -> GuildSettings:
         # One setting per call, upserted: the other column keeps whatever the guild chose before.
