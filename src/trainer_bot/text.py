@@ -6,6 +6,8 @@ import re
 
 DISCORD_MESSAGE_LIMIT = 2000
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Characters Discord's Markdown gives meaning to (at the start of a line too: headings, quotes, lists).
+_MARKDOWN = re.compile(r"[\\*_~`|>#\[\]()<@:-]")
 
 
 def split_message(text: str, limit: int = DISCORD_MESSAGE_LIMIT) -> list[str]:
@@ -45,6 +47,11 @@ def clean_text(text: str) -> str:
     """Text as members' input is kept: lone surrogates (valid in JSON escapes and in Python strings,
     but not in UTF-8, so no database or file could store them) become U+FFFD."""
     return _SURROGATE.sub("\ufffd", text)
+
+
+def escape_markdown(text: str) -> str:
+    """Member-supplied text quoted in a message, shown as typed: no bold, links, headings or masked text."""
+    return _MARKDOWN.sub(r"\\\g<0>", text)
 
 
 def inline_code(value: str) -> str:

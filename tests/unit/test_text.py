@@ -42,3 +42,13 @@ def test_human_size() -> None:
         "25.0 MB",
         "3.0 GB",
     ]
+
+
+def test_member_text_quoted_in_a_message_shows_as_typed() -> None:
+    from trainer_bot.text import escape_markdown, inline_code
+
+    typed = "**free nitro** at [link](http://x) ||spoiler|| <@123> # title `code`"
+    escaped = escape_markdown(typed)
+    assert "**" not in escaped.replace("\\*", "") and "\\[link\\]" in escaped and "\\<\\@123\\>" in escaped
+    assert escape_markdown("plain words, no marks!") == "plain words, no marks!"
+    assert inline_code("a`b\nc") == "`aˋb c`"

@@ -12,6 +12,7 @@ from trainer_bot.chat.messages import IncomingMessage, ReplyChannel
 from trainer_bot.errors import UserError
 from trainer_bot.speech.listening import Listening
 from trainer_bot.storage import TurnSource
+from trainer_bot.text import escape_markdown
 from trainer_bot.voice.speaking import Speaking, SpeakingTurn
 
 _LOGGER = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class ChatFlow:
             return None
         async with channel.typing():
             reply = await self._conversation.reply_to(message.guild_id, prompt)
-        shown = f"🎙️ I heard: “{heard}”\n\n{reply.text}" if heard else reply.text
+        shown = f"🎙️ I heard: “{escape_markdown(heard)}”\n\n{reply.text}" if heard else reply.text
         # The turn is keyed by the message carrying the rating buttons, so a rating finds what it rates.
         rated_message_id = await channel.answer(shown)
         await self._conversation.remember(

@@ -15,6 +15,7 @@ from trainer_bot.chat.conversation import (
 from trainer_bot.errors import UserError
 from trainer_bot.plugins._shared import per_user_cooldown, require_guild
 from trainer_bot.storage import Correction
+from trainer_bot.text import escape_markdown
 
 loader = lightbulb.Loader()
 MODAL_PREFIX = "correct:"
@@ -56,8 +57,8 @@ def answered_by(message: hikari.Message, me: int) -> AnsweredMessage:
 
 def saved(correction: Correction) -> str:
     return (
-        f"Saved. Next time someone asks “{correction.prompt[:200]}”, "
-        f"I'll answer “{correction.corrected_answer[:300]}”."
+        f"Saved. Next time someone asks “{escape_markdown(correction.prompt[:200])}”, "
+        f"I'll answer “{escape_markdown(correction.corrected_answer[:300])}”."
     )
 
 

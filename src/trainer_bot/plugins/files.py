@@ -12,7 +12,7 @@ from trainer_bot.plugins._shared import (
     require_guild,
     workspace_paths,
 )
-from trainer_bot.text import human_size
+from trainer_bot.text import human_size, inline_code
 from trainer_bot.training.service import TrainingService
 from trainer_bot.workspace.service import FileService
 
@@ -84,6 +84,6 @@ class SelectDataset(
         dataset = selected.dataset
         counts = ", ".join(f"{label}: {n}" for label, n in dataset.label_counts.items()) or "no labels"
         await ctx.respond(
-            f"Selected `{dataset.name}` for the next training: {dataset.examples} examples ({counts}), "
+            f"Selected {inline_code(dataset.name)} for the next training: {dataset.examples} examples ({counts}), "
             f"{dataset.pairs} prompt/response pairs. Snapshot: `{selected.snapshot.relative}`."
         )
