@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 DISCORD_MESSAGE_LIMIT = 2000
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 # Characters Discord's Markdown gives meaning to (at the start of a line too: headings, quotes, lists).
 _MARKDOWN = re.compile(r"[\\*_~`|>#\[\]()<@:-]")
 
@@ -45,8 +45,9 @@ def _cut_long_line(line: str, limit: int) -> list[str]:
 
 def clean_text(text: str) -> str:
     """Text as members' input is kept: lone surrogates (valid in JSON escapes and in Python strings,
-    but not in UTF-8, so no database or file could store them) become U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
+    but not in UTF-8, so no database or file could store them) and NUL (which PostgreSQL cannot store)
+    become U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def escape_markdown(text: str) -> str:

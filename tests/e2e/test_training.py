@@ -190,3 +190,16 @@ async def test_an_attachment_larger_than_it_claims_is_cut_off_while_downloading(
     assert reply.ephemeral and "larger than the 10.0 MB limit" in reply.content
     [attachment_id] = [a.id for a in emulator.attachments.values() if a.filename == "small.csv"]
     assert emulator.served_bytes[attachment_id] < 20 * 1024 * 1024, "the download was not cut off"
+
+
+async def test_a_test_set_with_ten_thousand_labels_is_refused_without_stalling_anyone(
+    emulator: DiscordEmulator, bot: TrainerBot, alice: Member, bob: Member
+) -> None:
+    items = [{"text": f"text {n}", "label": f"label {n}"} for n in range(10_000)]
+    upload = Upload("labels.json", json.dumps(items).encode(), "application/json")
+    test = await emulator.slash(bob, "test", {"file": upload})
+    hi = await emulator.slash(alice, "hi")  # sent while the test set is being read
+    assert (await emulator.response(hi)).content == "HI!"
+    assert hi.latency is not None and hi.latency < 1.0
+    refused = await emulator.response(test, timeout=30)
+    assert refused.ephemeral and "10,000 different labels" in refused.content

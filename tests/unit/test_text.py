@@ -52,3 +52,10 @@ def test_member_text_quoted_in_a_message_shows_as_typed() -> None:
     assert "**" not in escaped.replace("\\*", "") and "\\[link\\]" in escaped and "\\<\\@123\\>" in escaped
     assert escape_markdown("plain words, no marks!") == "plain words, no marks!"
     assert inline_code("a`b\nc") == "`aˋb c`"
+
+
+def test_text_that_no_database_could_store_is_cleaned() -> None:
+    from trainer_bot.text import clean_text
+
+    assert clean_text("a\ud800b\x00c") == "a\ufffdb\ufffdc"
+    assert clean_text("Привет 🎵") == "Привет 🎵"

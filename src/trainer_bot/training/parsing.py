@@ -241,7 +241,7 @@ class _Builder:
         labels = {example.label for example in self.examples}
         if len(labels) > self.limits.max_labels:
             self.problem(
-                f"there are {len(labels)} different labels (at most {self.limits.max_labels} are allowed)"
+                f"there are {len(labels):,} different labels (at most {self.limits.max_labels} are allowed)"
             )
         if empty is not None and not self.problems and not self.examples and not self.pairs:
             self.problem(empty)
