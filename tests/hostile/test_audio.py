@@ -15,7 +15,7 @@ from speech_support.whisper import tiny_en
 from trainer_bot.errors import UserError
 from trainer_bot.speech.stt import LocalTranscriber
 
-from .conftest import WORST
+from .conftest import GROWTH, WORST
 from .lag import lag_probe
 
 
@@ -81,3 +81,5 @@ async def test_bad_recordings_are_refused_or_heard_as_nothing(
             else:
                 assert len(transcript.text) < 200, f"{name} was heard as {transcript.text!r}"
         WORST[f"transcribing {name}"] = lag.worst
+        GROWTH[f"transcribing {name}"] = lag.rss_growth_mb
+        assert lag.rss_growth_mb < 300, f"memory grew by more than 300 MB on {name}"

@@ -26,7 +26,7 @@ from trainer_bot.training.service import TrainingRequest, TrainingService
 from trainer_bot.workspace.paths import Workspaces
 
 from .bad_datasets import BAD_DATASETS
-from .conftest import WORST
+from .conftest import GROWTH, WORST
 from .lag import lag_probe
 
 GUILD, USER = 10, 20
@@ -71,6 +71,8 @@ async def test_a_bad_dataset_is_refused_and_nothing_is_kept(
         with pytest.raises(UserError) as testing:
             await services.tests.items_from(None, upload)
     WORST[f"/train and /test with {name}"] = lag.worst
+    GROWTH[f"/train and /test with {name}"] = lag.rss_growth_mb
+    assert lag.rss_growth_mb < 300, "memory grew by more than 300 MB"
     assert says in str(training.value), str(training.value)
     assert name in str(testing.value) or "`test_data`" in str(testing.value) or says in str(testing.value)
     assert len(str(training.value)) < 2000 and len(str(testing.value)) < 2000  # fits one message
