@@ -305,6 +305,24 @@ async def test_job_recent_cancel_and_interrupted(db: Database, other: Database) 
     assert after[cancelled.id].status is JobStatus.CANCELLED
 
 
+async def test_a_version_goes_live_and_its_job_succeeds_in_one_transaction(
+    db: Database, other: Database
+) -> None:
+    jobs, versions = JobRepository(db), ModelVersionRepository(db)
+    job = await jobs.create(GUILD, USER, None, [])
+    await jobs.mark_running(job.id)
+    await versions.add(
+        GUILD, "v0002-20261201T000000", job_id=job.id, metrics={"accuracy": 0.8}, activate=True
+    )
+    seen = await JobRepository(other).get(GUILD, job.id)  # committed, as seen from another connection
+    assert seen is not None and (seen.status, seen.model_version) == (
+        JobStatus.SUCCEEDED,
+        "v0002-20261201T000000",
+    )
+    # The runner's own success write afterwards agrees instead of failing.
+    assert await jobs.finish_success(job.id, {"accuracy": 0.8}, "v0002-20261201T000000")
+
+
 async def test_a_job_that_died_after_its_model_went_live_is_settled_as_succeeded(db: Database) -> None:
     jobs, versions = JobRepository(db), ModelVersionRepository(db)
     job = await jobs.create(GUILD, USER, None, [])

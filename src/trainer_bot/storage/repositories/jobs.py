@@ -82,6 +82,10 @@ class JobRepository:
         *,
         at: datetime | None = None,
     ) -> bool:
+        """True also when the job was already marked succeeded with this version (in the transaction
+        that made the version live)."""
+        if await self._already_succeeded(job_id, model_version):
+            return True
         return await self._move(
             job_id,
             (JobStatus.RUNNING.value,),
@@ -169,6 +173,12 @@ class JobRepository:
         async with self._db.session() as session:
             rows = (await session.scalars(statement)).all()
         return [_record(row) for row in rows]
+
+    async def _already_succeeded(self, job_id: int, model_version: str | None) -> bool:
+        if model_version is None:
+            return False
+        job = await self.by_id(job_id)
+        return job is not None and job.status is JobStatus.SUCCEEDED and job.model_version == model_version
 
     async def _move(self, job_id: int, from_statuses: Sequence[str], **values: Any) -> bool:
         statement = (

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Update, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.db import Database
-from trainer_bot.storage.records import ModelVersion
+from trainer_bot.storage.records import JobStatus, ModelVersion
 from trainer_bot.storage.repositories._sql import rowcount
-from trainer_bot.storage.tables import ModelVersionRow
+from trainer_bot.storage.tables import ModelVersionRow, TrainingJobRow
 
 
 def _record(row: ModelVersionRow) -> ModelVersion:
@@ -63,6 +63,21 @@ async def _activate(session: AsyncSession, guild_id: int, version: str, *, lock_
     return rowcount(result) == 1
 
 
+def _job_succeeded(job_id: int, version: str, metrics: dict[str, Any]) -> Update:
+    return (
+        update(TrainingJobRow)
+        .where(TrainingJobRow.id == job_id, TrainingJobRow.status == JobStatus.RUNNING.value)
+        .values(
+            status=JobStatus.SUCCEEDED.value,
+            progress=1.0,
+            stage="done",
+            metrics=metrics,
+            model_version=version,
+            finished_at=utcnow(),
+        )
+    )
+
+
 class ModelVersionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -77,7 +92,9 @@ class ModelVersionRepository:
         metrics: dict[str, Any],
         activate: bool = False,
     ) -> ModelVersion:
-        """Record a trained model; with `activate`, it becomes the guild's model in the same transaction."""
+        """Record a trained model; with `activate`, it becomes the guild's model in the same transaction,
+        and the job that trained it (if still running) is marked succeeded in it too: a version is never
+        live while its job says otherwise."""
         row = ModelVersionRow(
             guild_id=guild_id,
             version=version,
@@ -91,6 +108,8 @@ class ModelVersionRepository:
             await session.flush()
             if activate:
                 await _activate(session, guild_id, version, lock_rows=self._lock_rows)
+                if job_id is not None:
+                    await session.execute(_job_succeeded(job_id, version, metrics))
                 await session.refresh(row)
         return _record(row)
 
