@@ -130,6 +130,8 @@ class TrainerBot:
             keep_versions=settings.model_keep_versions,
         )
         await models.tidy_all()
+        if leftovers := await asyncio.to_thread(workspaces.remove_leftovers):
+            _LOGGER.info("removed %d half-written file(s) a crash left in workspaces", leftovers)
         await self._open_training(registry, database, workspaces, models)
         preferences = GuildPreferences(
             GuildSettingsRepository(database),

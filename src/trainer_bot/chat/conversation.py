@@ -19,6 +19,7 @@ from trainer_bot.storage import (
     Rating,
     TurnSource,
 )
+from trainer_bot.text import clean_text
 from trainer_bot.training.active_models import ActiveModels
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class ConversationService:
 
     # -- answering --------------------------------------------------------------------------------------
     async def reply_to(self, guild_id: int | None, text: str) -> Reply:
-        prompt = text.strip()[:MAX_PROMPT_CHARS]
+        prompt = clean_text(text).strip()[:MAX_PROMPT_CHARS]
         if guild_id is None:
             return Reply(UNKNOWN_ANSWER, AnswerKind.UNKNOWN, None)
         current = await self._models.current(guild_id)
@@ -125,7 +126,7 @@ class ConversationService:
             guild_id=guild_id,
             channel_id=channel_id,
             author_id=author_id,
-            prompt=prompt[:MAX_PROMPT_CHARS],
+            prompt=clean_text(prompt)[:MAX_PROMPT_CHARS],
             answer=reply.text,
             model_version=reply.model_version,
             bot_message_id=bot_message_id,
@@ -158,7 +159,7 @@ class ConversationService:
         lookup: AnswerLookup | None = None,
     ) -> Correction:
         """Store the correction (committed before returning); the next similar message gets it."""
-        corrected = correction.strip()
+        corrected = clean_text(correction).strip()
         if not corrected:
             raise BadCorrection("The correction is empty: write the answer I should have given.")
         if len(corrected) > MAX_CORRECTION_CHARS:
@@ -167,7 +168,7 @@ class ConversationService:
         stored = await self._repository.add_correction(
             guild_id=guild_id,
             channel_id=channel_id,
-            prompt=answered.prompt,
+            prompt=clean_text(answered.prompt),
             old_answer=answered.answer,
             corrected_answer=corrected,
             corrected_by=user_id,
@@ -207,7 +208,7 @@ class ConversationService:
             guild_id=guild_id,
             channel_id=channel_id,
             author_id=author_id,
-            text=text.strip()[:MAX_PROMPT_CHARS],
+            text=clean_text(text).strip()[:MAX_PROMPT_CHARS],
         )
 
     async def rate(self, bot_message_id: int, user_id: int, value: int) -> Rating:

@@ -374,6 +374,16 @@ class Workspaces:
             return []
         return sorted(int(path.name) for path in guilds.iterdir() if path.name.isdigit() and path.is_dir())
 
+    def remove_leftovers(self) -> int:
+        """Files a crash left half-written in any workspace (uploads, zips); how many went (blocking)."""
+        removed = 0
+        for guild_id in self.guild_ids():
+            for path in self._layout.guild_dir(guild_id).rglob(f"{TEMP_PREFIX}*"):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed += 1
+        return removed
+
     def remove(self, guild_id: int) -> None:
         """Delete a guild's whole workspace (blocking): its files, datasets, archives and models."""
         with self._lock:

@@ -50,3 +50,11 @@ def test_autocomplete_suggests_workspace_paths(files: FileService) -> None:
         "files/reviews/bad.csv",
         "files/reviews/good.txt",
     ]
+
+
+def test_half_written_files_a_crash_left_are_removed(workspaces: Workspaces) -> None:
+    folder = workspaces.for_guild(GUILD).files_dir
+    (folder / ".partial-abc123.zip").write_bytes(b"half a zip")
+    (folder / "kept.txt").write_text("a member's file")
+    assert workspaces.remove_leftovers() == 1
+    assert [path.name for path in folder.iterdir()] == ["kept.txt"]
