@@ -30,6 +30,7 @@ from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
 from trainer_bot.speech.stt import transcriber_for
 from trainer_bot.speech.tts import synthesizer_for
+from trainer_bot.startup import StartupError, check_discord
 from trainer_bot.storage import (
     ConversationRepository,
     Database,
@@ -70,10 +71,6 @@ async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
-
-
-class StartupError(Exception):
-    """The bot cannot start; the message says why in one line."""
 
 
 def plugin_modules() -> list[str]:
@@ -235,6 +232,7 @@ class TrainerBot:
     # -- lifecycle --------------------------------------------------------------------------------------
     async def start(self) -> None:
         """Open services, load commands and connect; returns once the gateway is ready and commands synced."""
+        await check_discord(self.settings)
         await self._open_services()
         await self._load_extensions()
         await self.bot.start(check_for_updates=False)

@@ -7,8 +7,10 @@ import asyncio
 import contextlib
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 
+from trainer_bot import __version__
 from trainer_bot.config import ConfigError, configure_logging, load_settings
 
 EXIT_CONFIG = 2
@@ -17,19 +19,24 @@ EXIT_CONFIG = 2
 def _run() -> int:
     try:
         settings = load_settings()
-        settings.require_token()
+        settings.bot_user_id()  # a token that is not a bot token stops here, in one line
     except ConfigError as exc:
         print(f"trainer-bot: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(settings.log_level)
 
-    from trainer_bot.app import StartupError, TrainerBot  # imported late: hikari is slow to import
+    from trainer_bot.app import TrainerBot  # imported late: hikari is slow to import
+    from trainer_bot.startup import explain_failure
 
     try:
         asyncio.run(TrainerBot(settings).serve())
-    except StartupError as exc:
-        print(f"trainer-bot: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:
+        line, status = explain_failure(exc, settings)
+        # The traceback only where the operator asked for details.
+        print(f"trainer-bot: {line}", file=sys.stderr)
+        if settings.log_level == "DEBUG":
+            traceback.print_exception(exc)
+        return status
     return 0
 
 
@@ -63,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="trainer-bot", description="A Discord bot that learns from its community."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="connect to Discord and serve commands")
     stt = commands.add_parser(

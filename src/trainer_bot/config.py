@@ -174,3 +174,6 @@ def configure_logging(level: LogLevel) -> None:
         level=getattr(logging, level),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
+    if level != "DEBUG":
+        # A quiet start: the migration runner tells every step it takes, even when there is none.
+        logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
 import aiohttp
 
+import trainer_bot
 from discord_sandbox import DiscordEmulator
 from discord_sandbox.lavalink import FakeLavalinkNode
 from discord_sandbox.state import Member
@@ -92,3 +94,82 @@ async def test_stt_server_transcribes_over_the_openai_api(tmp_path: Path, unused
         await asyncio.wait_for(process.communicate(), 30)
     assert set(SHORT_WORDS) <= words(body["text"])
     assert process.returncode == 0
+
+
+async def run_until_exit(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILDS", "LOG_LEVEL"))}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "trainer_bot",
+        *(args or ("run",)),
+        env=clean
+        | {"DATA_DIR": str(cwd / "data"), "STT_MODEL": "tiny.en-bundled", "TTS_ENGINES": "espeak"}
+        | env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def problem_lines(stderr: str) -> list[str]:
+    """What the operator is told, without the log lines that came before."""
+    return [line for line in stderr.splitlines() if line.startswith("trainer-bot:")]
+
+
+async def test_a_token_that_is_not_a_bot_token_is_one_line(tmp_path: Path) -> None:
+    status, _, err = await run_until_exit({"DISCORD_TOKEN": "not-a-token.at.all"}, tmp_path)
+    assert status == 2 and err.strip().splitlines() == [
+        "trainer-bot: DISCORD_TOKEN is invalid: it does not look like a bot token"
+    ]
+
+
+async def test_a_rejected_token_is_one_line(emulator: DiscordEmulator, tmp_path: Path) -> None:
+    wrong = emulator.token[:-4] + "AAAA"
+    env = {"DISCORD_TOKEN": wrong, "DISCORD_API_URL": emulator.api_url, "AUDIO_PORT": "0"}
+    status, _, err = await run_until_exit(env, tmp_path)
+    assert status == 2, err
+    assert problem_lines(err) == [
+        "trainer-bot: Discord refused DISCORD_TOKEN (401 Unauthorized): reset the token in the Developer "
+        "Portal (Bot -> Reset Token) and put the new one in .env"
+    ]
+    assert "Traceback" not in err and wrong.split(".")[2] not in err
+
+
+async def test_an_unreachable_discord_is_one_line(tmp_path: Path, unused_tcp_port: int) -> None:
+    env = {
+        "DISCORD_TOKEN": "MTAwMDAwMDAwMDAwMDAwMDAx.secret-part.do-not-print",
+        "DISCORD_API_URL": f"http://127.0.0.1:{unused_tcp_port}/api/v10",
+        "AUDIO_PORT": "0",
+    }
+    status, _, err = await run_until_exit(env, tmp_path)
+    assert status == 1, err
+    [line] = problem_lines(err)
+    assert line.startswith(
+        f"trainer-bot: could not reach Discord at http://127.0.0.1:{unused_tcp_port}/api/v10"
+    )
+    assert "Traceback" not in err
+
+
+async def test_an_occupied_audio_port_is_one_line(emulator: DiscordEmulator, tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        env = {"DISCORD_TOKEN": emulator.token, "DISCORD_API_URL": emulator.api_url, "AUDIO_PORT": str(port)}
+        status, _, err = await run_until_exit(env, tmp_path)
+    finally:
+        taken.close()
+    assert status == 2, err
+    assert problem_lines(err) == [
+        f"trainer-bot: AUDIO_PORT {port} on 127.0.0.1 is already in use: stop what uses it or choose another AUDIO_PORT"
+    ]
+
+
+async def test_version(tmp_path: Path) -> None:
+    status, out, _ = await run_until_exit({}, tmp_path, "--version")
+    assert status == 0 and out.strip() == f"trainer-bot {trainer_bot.__version__}"
