@@ -12,10 +12,17 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# Dependencies in their own layer, so a change to the source does not reinstall them: install the
+# project from an empty skeleton, then drop it (the next layer installs the real one).
+COPY pyproject.toml README.md LICENSE constraints.txt ./
+RUN mkdir -p src/trainer_bot src/discord_sandbox \
+    && touch src/trainer_bot/__init__.py src/discord_sandbox/__init__.py \
+    && pip install -c constraints.txt ".[postgres]" \
+    && pip uninstall -y trainer-bot \
+    && rm -rf src
 COPY src ./src
 # The postgres extra lets DATABASE_URL point at the optional postgres service.
-RUN pip install ".[postgres]"
+RUN pip install --no-deps ".[postgres]"
 
 RUN useradd --create-home --uid 10001 trainer && mkdir -p /data && chown trainer:trainer /data
 USER trainer
@@ -23,5 +30,8 @@ ENV DATA_DIR=/data
 VOLUME ["/data"]
 # The audio server Lavalink fetches generated speech from.
 EXPOSE 8080
+# Healthy while the bot's audio server answers (it starts with the bot and stops with it).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD python -c "import socket; socket.create_connection(('127.0.0.1', 8080), 3).close()"
 
 CMD ["trainer-bot", "run"]
