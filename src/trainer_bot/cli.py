@@ -10,8 +10,10 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from pydantic import SecretStr
+
 from trainer_bot import __version__
-from trainer_bot.config import ConfigError, configure_logging, load_settings
+from trainer_bot.config import ConfigError, Settings, configure_logging, load_settings
 
 EXIT_CONFIG = 2
 
@@ -66,13 +68,37 @@ def _stt_server(host: str, port: int) -> int:
     return 0
 
 
+def settings_help() -> str:
+    """Every setting with its default, for `trainer-bot run --help`."""
+    lines = ["settings (environment variables, also read from .env):"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if field.is_required() or default is None or default == ():
+            shown = "required" if name == "discord_token" else "unset"
+        elif isinstance(default, tuple):
+            shown = ",".join(str(item) for item in default)
+        elif isinstance(default, SecretStr):
+            shown = "(hidden)"
+        else:
+            shown = str(default)
+        lines.append(f"  {name.upper():<28} {shown}")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="trainer-bot", description="A Discord bot that learns from its community."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="connect to Discord and serve commands")
+    commands.add_parser(
+        "run",
+        help="connect to Discord and serve commands",
+        description="Connect to Discord and serve commands. Settings come from the environment and .env "
+        "(see README.md, Configuration).",
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     stt = commands.add_parser(
         "stt-server", help="serve speech recognition over an OpenAI-compatible HTTP API"
     )

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 import trainer_bot
 from discord_sandbox import DiscordEmulator
@@ -173,3 +174,45 @@ async def test_an_occupied_audio_port_is_one_line(emulator: DiscordEmulator, tmp
 async def test_version(tmp_path: Path) -> None:
     status, out, _ = await run_until_exit({}, tmp_path, "--version")
     assert status == 0 and out.strip() == f"trainer-bot {trainer_bot.__version__}"
+
+
+async def test_stt_server_health_says_when_the_model_cannot_load(
+    tmp_path: Path, unused_tcp_port: int
+) -> None:
+    env = os.environ | {"STT_MODEL": str(tmp_path / "no-such-model"), "DATA_DIR": str(tmp_path)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "trainer_bot",
+        "stt-server",
+        "--port",
+        str(unused_tcp_port),
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    async with http.get(f"http://127.0.0.1:{unused_tcp_port}/health") as health:
+                        status, body = health.status, await health.json()
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), 30)
+    assert status == 503 and body["status"] == "error" and body["model"]
+
+
+def test_run_help_lists_every_setting_with_its_default(capsys: pytest.CaptureFixture[str]) -> None:
+    from trainer_bot.cli import main
+    from trainer_bot.config import Settings
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    shown = capsys.readouterr().out
+    assert all(name.upper() in shown for name in Settings.model_fields)
+    assert "RETENTION_DAYS               180" in shown and "youshallnotpass" not in shown

@@ -89,6 +89,9 @@ def whisper_factory(
             cpu_threads=cpu_threads,
             # One CTranslate2 replica per worker thread, so parallel requests really run in parallel.
             num_workers=workers,
+            # A model downloaded by name lands in DATA_DIR, which survives container rebuilds; the home
+            # directory's cache does not.
+            download_root=None if cache_dir is None else str(cache_dir),
         )
         return whisper
 

@@ -32,6 +32,7 @@ _MAX_FIELD = 1024
 _CHUNK = 64 * 1024
 _TRANSCRIBER: web.AppKey[Transcriber] = web.AppKey("transcriber")
 _MAX_BYTES: web.AppKey[int] = web.AppKey("max_bytes")
+_MODEL_PROBLEM: web.AppKey[list[str]] = web.AppKey("model_problem")  # empty while the model is usable
 
 
 class _ApiError(Exception):
@@ -48,6 +49,7 @@ def create_stt_app(transcriber: Transcriber, *, max_bytes: int = DEFAULT_MAX_BYT
     app = web.Application(client_max_size=max_bytes + _FORM_OVERHEAD)
     app[_TRANSCRIBER] = transcriber
     app[_MAX_BYTES] = max_bytes
+    app[_MODEL_PROBLEM] = []
     app.router.add_post(PATH, _transcriptions)
     app.router.add_get("/health", _health)
     return app
@@ -57,8 +59,18 @@ async def serve_stt(
     host: str, port: int, transcriber: Transcriber, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> None:
     """Serve until cancelled; then stop listening and close `transcriber` (this function owns it)."""
-    runner = web.AppRunner(create_stt_app(transcriber, max_bytes=max_bytes), access_log=None)
+    app = create_stt_app(transcriber, max_bytes=max_bytes)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
+    preload = getattr(transcriber, "preload", None)
+    if preload is not None:
+        try:
+            seconds = await preload()
+            log.info("speech model loaded in %.1f s", seconds)
+        except Exception as exc:
+            # Still serve: /health says what is wrong, and each request gets a clear error.
+            app[_MODEL_PROBLEM].append(str(exc) or type(exc).__name__)
+            log.error("the speech model cannot be loaded: %s", exc)
     try:
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -70,7 +82,11 @@ async def serve_stt(
 
 
 async def _health(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    """200 only while the model is usable, so an orchestrator does not route speech to a broken server."""
+    problem = request.app[_MODEL_PROBLEM]
+    if problem:
+        return web.json_response({"status": "error", "model": problem[0]}, status=503)
+    return web.json_response({"status": "ok", "model": "loaded"})
 
 
 async def _transcriptions(request: web.Request) -> web.StreamResponse:

@@ -113,7 +113,7 @@ async def test_json_text_and_verbose_json(
 
 async def test_health(server: TestServer, http: aiohttp.ClientSession) -> None:
     async with http.get(server.make_url("/health")) as response:
-        assert response.status == 200 and (await response.json()) == {"status": "ok"}
+        assert response.status == 200 and (await response.json()) == {"status": "ok", "model": "loaded"}
 
 
 async def test_request_errors(server: TestServer, http: aiohttp.ClientSession, clip: bytes) -> None:
