@@ -28,6 +28,8 @@ from trainer_bot.ml.responder import Responder, fit_responder
 # progress(fraction in [0, 1], stage) is called at stage boundaries, from the training thread. An
 # exception raised by it aborts training, so a job runner can use it to cancel.
 ProgressCallback = Callable[[float, str], None]
+DEFAULT_TEST_FRACTION = 0.2
+MIN_RELIABLE_HOLDOUT = 20  # fewer held-out examples than this give figures that are mostly chance
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ def train_model(
     *,
     progress: ProgressCallback | None = None,
     seed: int = 0,
-    test_fraction: float = 0.2,
+    test_fraction: float = DEFAULT_TEST_FRACTION,
 ) -> tuple[TrainedModel, TrainingReport]:
     """Train a classifier on `examples` and/or a responder on `pairs`; raises `TrainingError`."""
     started = time.perf_counter()
@@ -174,8 +176,23 @@ def _report(outcome: _ClassifierOutcome | None, examples: int, pairs: int, secon
         train_size=len(outcome.holdout.train),
         test_size=len(outcome.holdout.test),
         seconds=seconds,
-        notes=outcome.holdout.notes,
+        notes=[*outcome.holdout.notes, *_reliability_notes(len(outcome.holdout.test))],
     )
+
+
+def _reliability_notes(test_size: int) -> list[str]:
+    if 0 < test_size < MIN_RELIABLE_HOLDOUT:
+        return [f"only {test_size} held-out examples: these figures are rough, not reliable"]
+    return []
+
+
+def holdout_examples(
+    examples: Sequence[Example], *, seed: int = 0, test_fraction: float = DEFAULT_TEST_FRACTION
+) -> list[Example]:
+    """The examples `train_model` holds out for testing (same rule, same seed): where another model can
+    be scored on exactly the data the new one was."""
+    holdout = stratified_holdout([example.label for example in examples], test_fraction, seed)
+    return [examples[index] for index in holdout.test]
 
 
 def _ignore_progress(fraction: float, stage: str) -> None:

@@ -57,7 +57,7 @@ class JobMessage:
         async with self._lock:
             self._progressed = True
             await self._edit(reports.job_text(update))
-        if update.status is JobStatus.SUCCEEDED:
+        if update.status is JobStatus.SUCCEEDED and update.model_version is not None:
             await self._announce(update)
 
     async def _edit(self, text: str) -> None:
@@ -93,6 +93,9 @@ class Train(
         "positive", "Label for examples without one: positive (default) or negative", default=True
     )
     attachment = lightbulb.attachment("attachment", "A CSV, JSON, JSONL or TXT file", default=None)
+    force = lightbulb.boolean(
+        "force", "Make the new model active even if the current one scores better", default=False
+    )
 
     @lightbulb.invoke
     async def invoke(
@@ -111,6 +114,7 @@ class Train(
             data_dir=self.data_dir,
             upload=await read_upload(self.attachment, limit),
             positive=self.positive,
+            force=self.force,
         )
         # Answer first so the job's updates always have a message to edit.
         message = JobMessage(ctx, await ctx.respond("Preparing the training data…"))

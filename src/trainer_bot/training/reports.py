@@ -50,7 +50,15 @@ def job_text(job: TrainingJob) -> str:
     if job.status is JobStatus.RUNNING:
         return f"{head}: {job.stage}…\n{progress_bar(job.progress)}"
     if job.status is JobStatus.SUCCEEDED:
-        summary = training_summary(job.metrics or {})
+        metrics = job.metrics or {}
+        summary = training_summary(metrics)
+        if job.model_version is None and metrics.get("kept_version"):
+            return (
+                f"{head} finished, but the new model scored {_percent(metrics.get('accuracy'))} on its "
+                f"held-out examples and the active model `{metrics['kept_version']}` scored "
+                f"{_percent(metrics['kept_accuracy'])} on the same ones, so `{metrics['kept_version']}` stays "
+                f"active. Use `/train force:True` to switch anyway.\n{summary}"
+            )
         return f"{head} finished: model `{job.model_version}` is now active.\n{summary}"
     if job.status is JobStatus.CANCELLED:
         return f"{head} was cancelled."
@@ -68,8 +76,10 @@ def jobs_text(jobs: list[TrainingJob]) -> str:
 
 def model_live_text(job: TrainingJob, trainer_mention: str) -> str:
     """What the channel hears when a member's training put a new model version live."""
-    accuracy = (job.metrics or {}).get("accuracy")
-    score = f" (held-out accuracy {accuracy:.1%})" if accuracy is not None else ""
+    metrics = job.metrics or {}
+    accuracy = metrics.get("accuracy")
+    rough = " on few examples" if any("not reliable" in note for note in metrics.get("notes", [])) else ""
+    score = f" (held-out accuracy {accuracy:.1%}{rough})" if accuracy is not None else ""
     return f"🧠 New model `{job.model_version}` is live, trained by {trainer_mention}{score}."
 
 

@@ -6,8 +6,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from trainer_bot.ml import TrainingError, train_model
-from trainer_bot.ml.examples import Pair
+from trainer_bot.ml import TrainedModel, TrainingError, score, train_model
+from trainer_bot.ml.examples import Example, Pair
+from trainer_bot.ml.fitting import holdout_examples
 from trainer_bot.storage import ConversationRepository, DatasetSource, JobRepository, TrainingJob
 from trainer_bot.training.active_models import ActiveModels
 from trainer_bot.training.catalog import DatasetCatalog, NoTrainingData, SelectedDataset, UploadedFile
@@ -24,6 +25,7 @@ class TrainingRequest:
     data_dir: str | None = None
     upload: UploadedFile | None = None
     positive: bool = True
+    force: bool = False  # make the new version live even when the active one scores better
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,12 @@ class TrainingService:
             )
         data = await self._catalog.load(request.guild_id, pool, already_parsed=fresh)
         data = data.merge(ParsedDataset(examples=[], pairs=corrections))
+        incumbent = None if request.force else await self._models.current(request.guild_id)
         job_id = await self._runner.submit(
             request.guild_id,
             request.user_id,
             request.channel_id,
-            lambda context: self._train(context, data),
+            lambda context: self._train(context, data, incumbent),
             dataset_ids=[dataset.id for dataset in pool],
             on_update=on_update,
             user_errors=(TrainingError,),
@@ -111,14 +114,22 @@ class TrainingService:
         corrections = await self._conversations.corrections_for_guild(guild_id)
         return [Pair(c.prompt, c.corrected_answer) for c in corrections if c.prompt.strip()]
 
-    def _train(self, context: JobContext, data: ParsedDataset) -> JobOutcome:
-        """Runs in a worker thread; the new version goes live in the commit step, only once it is saved."""
+    def _train(
+        self, context: JobContext, data: ParsedDataset, incumbent: tuple[str, TrainedModel] | None
+    ) -> JobOutcome:
+        """Runs in a worker thread; the new version goes live in the commit step, only once it is saved,
+        and only if it does at least as well as the active one on the same held-out examples."""
         model, report = train_model(
-            data.examples, data.pairs, progress=lambda f, s: context.progress(0.95 * f, s)
+            data.examples, data.pairs, progress=lambda f, s: context.progress(0.9 * f, s)
         )
+        metrics: dict[str, Any] = dataclasses.asdict(report)
+        if incumbent is not None and report.accuracy is not None:
+            context.progress(0.92, "comparing with the active model")
+            kept = _better_incumbent(incumbent, data.examples, report.accuracy)
+            if kept is not None:
+                return JobOutcome(metrics=metrics | kept)
         context.progress(0.96, "saving the model")
         version = self._models.store(context.guild_id).save(model)
-        metrics: dict[str, Any] = dataclasses.asdict(report)
 
         async def go_live() -> None:
             await self._models.publish(
@@ -138,3 +149,18 @@ class TrainingService:
 
     async def recent_jobs(self, guild_id: int, limit: int = 10) -> list[TrainingJob]:
         return await self._jobs.recent(guild_id, limit)
+
+
+def _better_incumbent(
+    incumbent: tuple[str, TrainedModel], examples: list[Example], new_accuracy: float
+) -> dict[str, Any] | None:
+    """What to record when the active model beats the new one on the new one's held-out examples."""
+    version, model = incumbent
+    held_out = holdout_examples(examples)
+    if not model.has_classifier or not held_out:
+        return None
+    predicted = [prediction.label for prediction in model.predict([example.text for example in held_out])]
+    accuracy = score([example.label for example in held_out], predicted).accuracy
+    if accuracy <= new_accuracy:
+        return None
+    return {"kept_version": version, "kept_accuracy": accuracy}

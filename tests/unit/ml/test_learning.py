@@ -355,3 +355,14 @@ def test_format_confusion_renders_an_aligned_table() -> None:
     assert format_confusion([], []) == "(no labels)"
     with pytest.raises(ValueError, match="square"):
         format_confusion([[1, 2]], ["a"])
+
+
+def test_few_held_out_examples_are_called_unreliable() -> None:
+    examples = [Example(f"good {n}", "positive") for n in range(4)] + [
+        Example(f"bad {n}", "negative") for n in range(4)
+    ]
+    _, report = train_model(examples, [])
+    assert report.test_size == 2
+    assert any("only 2 held-out examples" in note and "not reliable" in note for note in report.notes)
+    _, plenty = train_model(examples * 15, [])
+    assert not any("not reliable" in note for note in plenty.notes)

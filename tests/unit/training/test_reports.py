@@ -129,3 +129,9 @@ def test_many_labels_give_no_unreadable_matrix() -> None:
     )
     text = reports.evaluation_text("v1", result)
     assert "40 labels: too many for a confusion matrix" in text and "```" not in text
+
+
+def test_a_kept_model_is_explained() -> None:
+    metrics = METRICS | {"accuracy": 0.5, "kept_version": "v0001", "kept_accuracy": 0.9}
+    text = reports.job_text(job(JobStatus.SUCCEEDED, metrics=metrics, model_version=None))
+    assert "`v0001` stays active" in text and "90.0%" in text and "force:True" in text

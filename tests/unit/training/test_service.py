@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator
 
 import pytest
@@ -120,3 +121,26 @@ async def test_lone_surrogates_in_an_upload_are_stored_replaced(setup: Setup) ->
     [dataset] = await setup.catalog.selected(GUILD)
     loaded = await setup.catalog.load(GUILD, [dataset])
     assert [e.text for e in loaded.examples] == ["great \ufffd food", "cold \ufffd soup"]
+
+
+async def test_a_worse_new_model_does_not_replace_a_better_active_one_unless_forced(setup: Setup) -> None:
+    rng = random.Random(7)  # labels that follow nothing: a model that saw them all knows them by heart
+    rows = "".join(f"sample text {n} {rng.random()},{rng.choice(['a', 'b'])}\n" for n in range(120))
+    first = await setup.service.start(
+        setup.request(upload=UploadedFile("noise.csv", f"text,label\n{rows}".encode()))
+    )
+    active = (await setup.runner.wait(first.id)).model_version
+    assert active is not None
+
+    again = await setup.service.start(setup.request())  # the same pool: the new model is scored fairly
+    kept = await setup.runner.wait(again.id)
+    assert kept.status is JobStatus.SUCCEEDED and kept.model_version is None
+    assert kept.metrics is not None and kept.metrics["kept_version"] == active
+    assert kept.metrics["kept_accuracy"] > kept.metrics["accuracy"]
+    current = await setup.models.current(GUILD)
+    assert current is not None and current[0] == active
+
+    forced = await setup.runner.wait((await setup.service.start(setup.request(force=True))).id)
+    assert forced.model_version is not None and forced.model_version != active
+    current = await setup.models.current(GUILD)
+    assert current is not None and current[0] == forced.model_version
