@@ -64,6 +64,7 @@ async def test_train_from_an_upload_reports_progress_and_metrics(
         ("data_dir", 3, False),
         ("positive", 5, False),
         ("attachment", 11, False),
+        ("force", 5, False),
     ]
     assert emulator.command("train")["default_member_permissions"] == "32"
 
