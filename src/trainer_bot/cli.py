@@ -68,6 +68,21 @@ def _stt_server(host: str, port: int) -> int:
     return 0
 
 
+def _check() -> int:
+    """One line per part the bot needs; exit 1 when any part fails."""
+    try:
+        settings = load_settings()
+        settings.bot_user_id()
+    except ConfigError as exc:
+        print(f"trainer-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    from trainer_bot.checks import FAIL, run_checks, table
+
+    results = asyncio.run(run_checks(settings))
+    print(table(results))
+    return 1 if any(check.status == FAIL for check in results) else 0
+
+
 def settings_help() -> str:
     """Every setting with its default, for `trainer-bot run --help`."""
     lines = ["settings (environment variables, also read from .env):"]
@@ -99,6 +114,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         epilog=settings_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    commands.add_parser(
+        "check",
+        help="check settings, Discord, the database, the speech model, Lavalink and the audio URL",
+        description="Check what the bot needs, one line per part; exit status 1 when a part fails. "
+        "Run it while the bot is stopped: it briefly listens on AUDIO_PORT.",
+    )
     stt = commands.add_parser(
         "stt-server", help="serve speech recognition over an OpenAI-compatible HTTP API"
     )
@@ -107,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run()
+    if args.command == "check":
+        return _check()
     if args.command == "stt-server":
         return _stt_server(args.host, args.port)
     parser.error(f"unknown command {args.command}")

@@ -216,3 +216,25 @@ def test_run_help_lists_every_setting_with_its_default(capsys: pytest.CaptureFix
     shown = capsys.readouterr().out
     assert all(name.upper() in shown for name in Settings.model_fields)
     assert "RETENTION_DAYS               180" in shown and "youshallnotpass" not in shown
+
+
+async def test_check_reports_each_part_and_fails_on_a_wrong_lavalink_password(
+    emulator: DiscordEmulator, lavalink_node: FakeLavalinkNode, tmp_path: Path
+) -> None:
+    env = {
+        "DISCORD_TOKEN": emulator.token,
+        "DISCORD_API_URL": emulator.api_url,
+        "LAVALINK_PORT": str(lavalink_node.port),
+        "AUDIO_PORT": "0",
+    }
+    status, out, _ = await run_until_exit(env, tmp_path, "check")
+    parts = {
+        line.split()[0] if not line.startswith("speech") else "speech": line for line in out.splitlines()
+    }
+    assert status == 0, out
+    assert parts["discord"].split()[1] == "ok" and "migrated to revision 0002" in parts["database"]
+    assert "tiny.en-bundled" in parts["speech"] and "Lavalink 4" in parts["lavalink"]
+    assert parts["audio"].split()[2] == "ok"
+
+    status, out, _ = await run_until_exit(env | {"LAVALINK_PASSWORD": "wrong"}, tmp_path, "check")
+    assert status == 1 and "refuses LAVALINK_PASSWORD" in out

@@ -1,0 +1,115 @@
+"""`trainer-bot check`: is everything the bot needs in place? One line per part, before a real start."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiohttp
+
+from trainer_bot.config import Settings
+from trainer_bot.speech.audio_server import AudioServer
+from trainer_bot.startup import StartupError, check_discord
+from trainer_bot.storage import Database
+
+OK, WARN, FAIL = "ok", "warn", "FAIL"
+
+
+@dataclass(frozen=True)
+class Check:
+    part: str
+    status: str
+    detail: str
+
+
+async def run_checks(settings: Settings) -> list[Check]:
+    steps: list[tuple[str, Callable[[Settings], Awaitable[tuple[str, str]]]]] = [
+        ("discord", _discord),
+        ("database", _database),
+        ("speech model", _speech_model),
+        ("lavalink", _lavalink),
+        ("audio url", _audio_url),
+    ]
+    results = [Check("settings", OK, f"DATA_DIR={settings.data_dir}")]
+    for part, step in steps:
+        try:
+            status, detail = await asyncio.wait_for(step(settings), 60)
+        except Exception as exc:
+            status, detail = FAIL, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        results.append(Check(part, status, detail))
+    return results
+
+
+def table(results: list[Check]) -> str:
+    return "\n".join(f"{check.part:<14}{check.status:<6}{check.detail}" for check in results)
+
+
+async def _discord(settings: Settings) -> tuple[str, str]:
+    try:
+        await check_discord(settings)
+    except StartupError as exc:
+        return FAIL, str(exc)
+    return OK, f"the token is accepted by {settings.discord_api_url}"
+
+
+async def _database(settings: Settings) -> tuple[str, str]:
+    settings.layout.ensure()
+    database = Database.from_url(settings.database_url or settings.layout.default_database_url)
+    try:
+        await database.migrate()
+        return OK, f"migrated to revision {await database.current_revision()}"
+    finally:
+        await database.close()
+
+
+async def _speech_model(settings: Settings) -> tuple[str, str]:
+    if settings.stt_url:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
+            http.get(f"{settings.stt_url.rstrip('/')}/health") as response,
+        ):
+            if response.status != 200:
+                return FAIL, f"{settings.stt_url} answers {response.status} to /health"
+        return OK, f"{settings.stt_url} is healthy"
+    from trainer_bot.speech.whisper_models import resolve_model
+
+    path = await asyncio.to_thread(resolve_model, settings.stt_model, cache_dir=settings.layout.whisper_cache)
+    if path == settings.stt_model and "/" not in path:  # a name the hub serves: present only once downloaded
+        return WARN, f"{path} is downloaded on first use into {settings.layout.whisper_cache}"
+    return OK, f"{settings.stt_model} at {path}"
+
+
+async def _lavalink(settings: Settings) -> tuple[str, str]:
+    answers = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+        for host, port, password in settings.lavalink_addresses():
+            async with http.get(
+                f"http://{host}:{port}/version", headers={"Authorization": password}
+            ) as response:
+                if response.status == 401:
+                    return FAIL, f"{host}:{port} refuses LAVALINK_PASSWORD"
+                if response.status != 200:
+                    return FAIL, f"{host}:{port} answers {response.status}"
+                answers.append(f"{host}:{port} (Lavalink {await response.text()})")
+    return OK, ", ".join(answers)
+
+
+async def _audio_url(settings: Settings) -> tuple[str, str]:
+    """Serve one item the way the bot does and fetch it through AUDIO_PUBLIC_URL, as Lavalink would."""
+    server = AudioServer(settings.audio_host, settings.audio_port, settings.audio_public_url)
+    try:
+        await server.start()
+    except OSError as exc:
+        return FAIL, f"cannot listen on {settings.audio_host}:{settings.audio_port} ({exc.strerror})"
+    try:
+        url = server.publish(b"ID3check", "audio/mpeg", "mp3")
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
+            http.get(url) as response,
+        ):
+            if response.status != 200 or await response.read() != b"ID3check":
+                return FAIL, f"{url} does not reach this machine's audio server"
+        return OK, f"{server.public_url} reaches the audio server"
+    finally:
+        await server.stop()
