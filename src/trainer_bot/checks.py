@@ -84,14 +84,17 @@ async def _lavalink(settings: Settings) -> tuple[str, str]:
     answers = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
         for host, port, password in settings.lavalink_addresses():
-            async with http.get(
-                f"http://{host}:{port}/version", headers={"Authorization": password}
-            ) as response:
-                if response.status == 401:
-                    return FAIL, f"{host}:{port} refuses LAVALINK_PASSWORD"
-                if response.status != 200:
-                    return FAIL, f"{host}:{port} answers {response.status}"
-                answers.append(f"{host}:{port} (Lavalink {await response.text()})")
+            try:
+                async with http.get(
+                    f"http://{host}:{port}/version", headers={"Authorization": password}
+                ) as response:
+                    if response.status == 401:
+                        return FAIL, f"{host}:{port} refuses LAVALINK_PASSWORD"
+                    if response.status != 200:
+                        return FAIL, f"{host}:{port} answers {response.status}"
+                    answers.append(f"{host}:{port} (Lavalink {await response.text()})")
+            except aiohttp.ClientConnectionError:
+                return FAIL, f"nothing answers at {host}:{port}: is the Lavalink node running?"
     return OK, ", ".join(answers)
 
 
