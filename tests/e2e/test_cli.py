@@ -56,22 +56,26 @@ async def test_run_serves_commands_and_stops_cleanly_on_sigterm(
     assert emulator.token not in log and emulator.token.split(".")[2] not in log
 
 
-async def test_stt_server_transcribes_over_the_openai_api(tmp_path: Path, unused_tcp_port: int) -> None:
-    from speech_support.clips import SHORT_TEXT, SHORT_WORDS, cached_voice_message, words
-
-    env = os.environ | {"STT_MODEL": "tiny.en-bundled", "DATA_DIR": str(tmp_path)}
-    process = await asyncio.create_subprocess_exec(
+async def stt_server(tmp_path: Path, port: int, model: str) -> asyncio.subprocess.Process:
+    """`trainer-bot stt-server` as an operator starts it."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "trainer_bot",
         "stt-server",
         "--port",
-        str(unused_tcp_port),
-        env=env,
+        str(port),
+        env=os.environ | {"STT_MODEL": model, "DATA_DIR": str(tmp_path)},
         cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+
+
+async def test_stt_server_transcribes_over_the_openai_api(tmp_path: Path, unused_tcp_port: int) -> None:
+    from speech_support.clips import SHORT_TEXT, SHORT_WORDS, cached_voice_message, words
+
+    process = await stt_server(tmp_path, unused_tcp_port, "tiny.en-bundled")
     url = f"http://127.0.0.1:{unused_tcp_port}"
     try:
         async with aiohttp.ClientSession() as http:
@@ -179,19 +183,7 @@ async def test_version(tmp_path: Path) -> None:
 async def test_stt_server_health_says_when_the_model_cannot_load(
     tmp_path: Path, unused_tcp_port: int
 ) -> None:
-    env = os.environ | {"STT_MODEL": str(tmp_path / "no-such-model"), "DATA_DIR": str(tmp_path)}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "trainer_bot",
-        "stt-server",
-        "--port",
-        str(unused_tcp_port),
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    process = await stt_server(tmp_path, unused_tcp_port, str(tmp_path / "no-such-model"))
     try:
         async with aiohttp.ClientSession() as http:
             for _ in range(300):
