@@ -11,8 +11,8 @@ import importlib
 import logging
 import pkgutil
 import signal
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine, Sequence
+from typing import TYPE_CHECKING, Any
 
 import hikari
 import lightbulb
@@ -30,6 +30,7 @@ from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
 from trainer_bot.speech.stt import transcriber_for
 from trainer_bot.speech.tts import synthesizer_for
+from trainer_bot.speech.whisper_models import ModelUnavailable, resolve_model
 from trainer_bot.startup import StartupError, check_discord
 from trainer_bot.storage import (
     ConversationRepository,
@@ -143,10 +144,26 @@ class TrainerBot:
         conversation = ConversationService(ConversationRepository(database), models)
         registry.register_value(ConversationService, conversation)
         await self._open_privacy(registry, database, workspaces, conversation, models)
+        if not settings.stt_url:
+            self._background(self._report_speech_model(), "speech model check")
         speaking = Speaking(synthesizer_for(settings), voice, preferences)
         chat = ChatFlow(conversation, listening, speaking, mode=settings.chat_mode)
         self._gateway_users.push_async_callback(chat.close)  # before voice: it may still be speaking
         registry.register_value(ChatFlow, chat)
+
+    async def _report_speech_model(self) -> None:
+        """Said at start, not at the first voice message: STT_MODEL names nothing usable."""
+        settings = self.settings
+        try:
+            await asyncio.to_thread(
+                resolve_model, settings.stt_model, cache_dir=settings.layout.whisper_cache
+            )
+        except ModelUnavailable as exc:
+            _LOGGER.error("STT_MODEL cannot be used: %s. Voice messages get an error until it is fixed.", exc)
+
+    def _background(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine, name=name)
+        self._resources.push_async_callback(_cancel, task)
 
     async def _open_privacy(
         self,
@@ -170,8 +187,7 @@ class TrainerBot:
             on_forgotten=forgotten,
         )
         registry.register_value(PrivacyService, privacy)
-        housekeeping = asyncio.get_running_loop().create_task(privacy.run_daily(), name="housekeeping")
-        self._resources.push_async_callback(_cancel, housekeeping)
+        self._background(privacy.run_daily(), "housekeeping")
 
     async def _open_training(
         self, registry: linkd.Registry, database: Database, workspaces: Workspaces, models: ActiveModels

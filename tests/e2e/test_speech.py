@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import statistics
 import time
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +109,15 @@ async def test_settings_choose_the_language_and_voice(
         await emulator.slash(bob, "settings voice", {"voice": "en-US-AriaNeural"})
     )
     assert "Manage Server permission" in denied.content
+
+
+async def test_a_wrong_speech_model_is_reported_at_start(
+    start_bot: BotFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, "trainer_bot"):
+        await start_bot(stt_model=str(tmp_path / "no-model-here"))
+        for _ in range(100):
+            if "STT_MODEL cannot be used" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+    assert "STT_MODEL cannot be used" in caplog.text and "no-model-here" in caplog.text

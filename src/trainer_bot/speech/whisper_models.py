@@ -49,6 +49,14 @@ def resolve_model(name_or_dir: str, *, cache_dir: Path | None = None) -> str:
         if cache_dir is None:
             raise ModelUnavailable(f"{BASE_BUNDLED} needs a cache directory to assemble the model in")
         return str(_assemble_base(cache_dir))
+    path = Path(name_or_dir).expanduser()
+    if path.is_absolute() or name_or_dir.startswith(".") or path.exists():
+        # A directory: it must hold converted weights (a hub name such as "base" or "org/model" does not).
+        if not (path / "model.bin").is_file():
+            raise ModelUnavailable(
+                f"{name_or_dir} is not a directory with a converted Whisper model (model.bin)"
+            )
+        return str(path)
     return name_or_dir
 
 

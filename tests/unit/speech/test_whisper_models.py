@@ -18,9 +18,8 @@ def test_tiny_en_bundled_is_a_ready_directory() -> None:
     assert {"model.bin", "config.json", "tokenizer.json"} <= {p.name for p in directory.iterdir()}
 
 
-def test_other_names_pass_through(tmp_path: Path) -> None:
+def test_other_names_pass_through() -> None:
     assert resolve_model("small") == "small"
-    assert resolve_model(str(tmp_path)) == str(tmp_path)
 
 
 def test_base_bundled_needs_a_cache_directory() -> None:
@@ -78,3 +77,15 @@ def test_base_bundled_names_the_missing_package(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(whisper_models, "_BASE_PARTS", (("no_such_weights_pkg", "model.bin.part1"),))
     with pytest.raises(ModelUnavailable, match="no-such-weights-pkg"):
         resolve_model(BASE_BUNDLED, cache_dir=tmp_path)
+
+
+def test_a_directory_without_weights_is_refused_but_hub_names_pass(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable, match="not a directory with a converted Whisper model"):
+        resolve_model(str(tmp_path / "missing"))
+    with pytest.raises(ModelUnavailable):
+        resolve_model(str(tmp_path))  # exists, but holds no model.bin
+    (tmp_path / "model.bin").write_bytes(b"weights")
+    assert resolve_model(str(tmp_path)) == str(tmp_path)
+    assert resolve_model("base") == "base" and resolve_model("Systran/faster-whisper-small") == (
+        "Systran/faster-whisper-small"
+    )
