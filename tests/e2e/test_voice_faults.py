@@ -18,7 +18,7 @@ import pytest
 from discord_sandbox import DiscordEmulator
 from discord_sandbox.lavalink import FakeLavalinkNode
 from discord_sandbox.lavalink.quirks import Quirks
-from discord_sandbox.state import Member
+from discord_sandbox.state import Member, Message
 
 from .conftest import BotFactory, answer_to
 
@@ -55,6 +55,16 @@ async def heard(emulator: DiscordEmulator, member: Member, text: str, timeout: f
     before = frames(emulator)
     assert await ask(emulator, member, text) < 3.0
     await until(lambda: frames(emulator) >= before + 25, timeout, f"the answer to {text!r} to be heard")
+
+
+async def notice_saying(emulator: DiscordEmulator, words: str) -> Message:
+    """The bot's message in a text channel that says `words`."""
+    message: Message = await emulator.wait_for(
+        lambda: next((m for m in emulator.bot_messages() if words in m.content), None),
+        5,
+        f"a notice: {words}",
+    )
+    return message
 
 
 @pytest.fixture
@@ -135,11 +145,7 @@ async def test_a_connection_that_keeps_dropping_is_given_up_and_the_channel_told
     await until(lambda: emulator.voice.connected(emulator.guild.id), 5, "the reconnect")
     await emulator.voice.close(emulator.guild.id, 1006)
     await until(lambda: bot_channel(emulator) is None, 5, "the bot to leave")
-    notice = await emulator.wait_for(
-        lambda: next((m for m in emulator.bot_messages() if "lost my voice connection" in m.content), None),
-        5,
-        "the notice",
-    )
+    notice = await notice_saying(emulator, "lost my voice connection")
     assert notice.channel_id == emulator.text_channel.id
     assert await ask(emulator, bob, "still there?") < 3.0  # answered in text; voice rests
     assert bot_channel(emulator) is None
@@ -160,11 +166,7 @@ async def test_a_stalled_voice_server_costs_each_utterance_its_deadline_then_the
         assert await ask(emulator, bob, question) < 3.0  # text answers are not held up
     await until(lambda: bot_channel(emulator) is None, 20, "the bot to give up")
     assert time.monotonic() - started < 3 * (1.0 + 2.0) + 6
-    await emulator.wait_for(
-        lambda: next((m for m in emulator.bot_messages() if m.content.startswith("🔇")), None),
-        5,
-        "the notice",
-    )
+    await notice_saying(emulator, "🔇")
     emulator.voice.unreachable = False
     await emulator.response(await emulator.slash(bob, "join"))
     await heard(emulator, bob, "are you back")

@@ -1,4 +1,5 @@
-"""What many service tests need: a data directory, its migrated database, and its guild workspaces."""
+"""What many unit tests need: a data directory, its migrated database, its guild workspaces, and
+Discord's voice server (the emulator's) for the fake node's players to connect to."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from discord_sandbox.voice_gateway import VoiceGateway
 from trainer_bot.layout import DataLayout
 from trainer_bot.storage import Database
 from trainer_bot.workspace.paths import Workspaces
@@ -29,3 +31,11 @@ async def database(layout: DataLayout) -> AsyncIterator[Database]:
 @pytest.fixture
 def workspaces(layout: DataLayout) -> Workspaces:
     return Workspaces(layout)
+
+
+@pytest.fixture
+async def voice_server() -> AsyncIterator[VoiceGateway]:
+    gateway = VoiceGateway()
+    await gateway.start()
+    yield gateway
+    await gateway.stop()

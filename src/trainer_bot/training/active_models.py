@@ -92,12 +92,15 @@ class ActiveModels:
         self._cache[guild_id] = (version, model)
         self._refused.pop(guild_id, None)
         _LOGGER.info("guild %s now answers with model %s", guild_id, version)
-        await self.tidy(guild_id)
+        await self.tidy(guild_id, active=version)
 
-    async def tidy(self, guild_id: int) -> None:
-        """Remove the guild's crash leftovers and versions beyond MODEL_KEEP_VERSIONS (never the active one)."""
-        record = await self._versions.active(guild_id)
-        protect = {record.version} if record is not None else set()
+    async def tidy(self, guild_id: int, *, active: str | None = None) -> None:
+        """Remove the guild's crash leftovers and versions beyond MODEL_KEEP_VERSIONS (never the active
+        one: `active`, or the one the database names)."""
+        if active is None:
+            record = await self._versions.active(guild_id)
+            active = record.version if record is not None else None
+        protect = {active} if active is not None else set()
         removed = await asyncio.to_thread(self.store(guild_id).tidy, keep=self._keep, protect=protect)
         if removed:
             _LOGGER.info("guild %s: removed %d old or unfinished model file(s)", guild_id, len(removed))

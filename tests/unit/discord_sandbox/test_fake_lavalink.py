@@ -95,12 +95,9 @@ async def host() -> AsyncIterator[AudioHost]:
 
 
 @pytest.fixture
-async def voice() -> AsyncIterator[VoiceGateway]:
+def voice(voice_server: VoiceGateway) -> VoiceGateway:
     """Discord's voice server, which the node's players connect to."""
-    gateway = VoiceGateway()
-    await gateway.start()
-    yield gateway
-    await gateway.stop()
+    return voice_server
 
 
 @pytest.fixture

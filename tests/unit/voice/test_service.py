@@ -134,14 +134,6 @@ async def audio() -> AsyncIterator[AudioServer]:
 
 
 @pytest.fixture
-async def voice_server() -> AsyncIterator[VoiceGateway]:
-    gateway = VoiceGateway()
-    await gateway.start()
-    yield gateway
-    await gateway.stop()
-
-
-@pytest.fixture
 async def discord(voice_server: VoiceGateway) -> AsyncIterator[FakeDiscord]:
     fake = FakeDiscord(voice_server)
     yield fake
