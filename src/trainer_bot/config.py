@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     instruction_file: Path | None = None
     max_upload_mb: float = Field(default=25.0, gt=0, le=500)
+    # Everything members put in a guild's workspace with /files upload and /archive, together.
+    workspace_max_mb: float = Field(default=200.0, gt=0, le=100_000)
     training_workers: int = Field(default=2, ge=1, le=16)
     model_keep_versions: int = Field(default=5, ge=1, le=1000)  # older model versions are deleted
     # Members' data: conversation turns older than this are deleted (0: kept until a member asks);
@@ -141,6 +143,10 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def workspace_max_bytes(self) -> int:
+        return int(self.workspace_max_mb * 1024 * 1024)
 
     def bot_user_id(self) -> int:
         """Discord tokens start with the base64 of the bot's user id; voice needs it before READY."""
