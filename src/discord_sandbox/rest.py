@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger("discord_sandbox.rest")
 
 MAX_CONTENT = 2000
+MAX_ATTACHMENTS = 10
 # Discord's JSON error codes that the bot is expected to handle.
 UNKNOWN_CHANNEL, UNKNOWN_MESSAGE, UNKNOWN_WEBHOOK, UNKNOWN_INTERACTION = 10003, 10008, 10015, 10062
 CANNOT_EDIT_OTHERS, EMPTY_MESSAGE, INVALID_FORM_BODY, ALREADY_ACKNOWLEDGED = 50005, 50006, 50035, 40060
+REQUEST_TOO_LARGE = 40005
 
 
 class DiscordHTTPError(Exception):
@@ -68,12 +70,38 @@ async def read_body(request: web.Request) -> tuple[Any, dict[int, Upload]]:
         if part.name == "payload_json":
             body = json.loads(await part.text())
         elif part.name and part.name.startswith("files["):
-            index = int(part.name[len("files[") : -1])
+            index = _file_index(part.name)
+            if index in uploads:
+                raise DiscordHTTPError(
+                    400, f"Invalid Form Body ({part.name}: duplicate file)", INVALID_FORM_BODY
+                )
             data = await part.read()
             uploads[index] = Upload(
                 part.filename or f"file{index}", bytes(data), part.headers.get("Content-Type")
             )
     return body, uploads
+
+
+def _file_index(name: str) -> int:
+    """n of a `files[n]` part; Discord refuses any other spelling."""
+    digits = name[len("files[") : -1]
+    if not name.endswith("]") or not digits.isdigit():
+        raise DiscordHTTPError(400, f"Invalid Form Body ({name}: not a valid file field)", INVALID_FORM_BODY)
+    return int(digits)
+
+
+def _listed_attachments(body: dict[str, Any]) -> list[int] | None:
+    """The ids in the body's `attachments`, in order; None when the body has no such field."""
+    if "attachments" not in body:
+        return None
+    ids = []
+    for number, item in enumerate(body["attachments"] or []):
+        if not isinstance(item, dict) or "id" not in item:
+            raise DiscordHTTPError(
+                400, f"Invalid Form Body (attachments.{number}.id: This field is required)", INVALID_FORM_BODY
+            )
+        ids.append(int(item["id"]))
+    return ids
 
 
 def numbered_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -395,18 +423,45 @@ class RestApi:
             )
 
     def _attachments(
-        self, channel_id: int, body: dict[str, Any], uploads: dict[int, Upload]
+        self,
+        channel_id: int,
+        body: dict[str, Any],
+        uploads: dict[int, Upload],
+        existing: list[Attachment] | None = None,
     ) -> list[Attachment]:
-        names = {
-            int(item["id"]): item.get("filename") for item in body.get("attachments") or [] if "id" in item
-        }
-        return [
-            self.emu.store_attachment(
-                channel_id,
-                Upload(names.get(index) or up.filename, up.data, up.content_type, up.duration_secs),
+        """The message's attachments after this request: `existing` is None when creating a message.
+
+        On an edit (API v10) a body with `attachments` lists every attachment the message keeps: the
+        existing ones by id, the new `files[n]` by n; anything unlisted goes. Without the field, the
+        existing ones stay and new files are added. Every listed id must name one or the other.
+        """
+        listed = _listed_attachments(body)
+        known = set(uploads) | {attachment.id for attachment in existing or []}
+        for number, attachment_id in enumerate(listed or []):
+            if attachment_id not in known:
+                raise DiscordHTTPError(
+                    400, f"Invalid Form Body (attachments.{number}.id: Unknown attachment)", INVALID_FORM_BODY
+                )
+        if listed is None or existing is None:
+            kept, new = list(existing or []), sorted(uploads)
+        else:
+            kept = [attachment for attachment in existing if attachment.id in listed]
+            new = [index for index in sorted(uploads) if index in listed]
+        if len(kept) + len(new) > MAX_ATTACHMENTS:
+            raise DiscordHTTPError(
+                400,
+                f"Invalid Form Body (attachments: Must be {MAX_ATTACHMENTS} or fewer in length.)",
+                INVALID_FORM_BODY,
             )
-            for index, up in sorted(uploads.items())
-        ]
+        if sum(len(uploads[index].data) for index in new) > self.emu.attachment_size_limit:
+            raise DiscordHTTPError(413, "Request entity too large", REQUEST_TOO_LARGE)
+        names = {int(item["id"]): item.get("filename") for item in body.get("attachments") or []}
+        stored = []
+        for index in new:
+            up = uploads[index]
+            renamed = Upload(names.get(index) or up.filename, up.data, up.content_type, up.duration_secs)
+            stored.append(self.emu.store_attachment(channel_id, renamed))
+        return kept + stored
 
     def _new_bot_message(
         self, channel_id: int, body: dict[str, Any], uploads: dict[int, Upload], *, flags: int
@@ -434,6 +489,8 @@ class RestApi:
         self, message: Message, body: dict[str, Any], uploads: dict[int, Upload], *, record_edit: bool = True
     ) -> None:
         self._check_content(body)
+        # Checked before anything changes: Discord refuses the whole edit.
+        attachments = self._attachments(message.channel_id, body, uploads, message.attachments)
         if record_edit:
             message.edits.append(message.content)
         if "content" in body:
@@ -442,8 +499,4 @@ class RestApi:
             message.embeds = body["embeds"] or []
         if "components" in body:
             message.components = numbered_components(body["components"] or [])
-        if "attachments" in body or uploads:
-            # `attachments` lists the existing ones to keep (by id) alongside the new uploads.
-            keep = {int(item["id"]) for item in body.get("attachments") or [] if "id" in item}
-            kept = [attachment for attachment in message.attachments if attachment.id in keep]
-            message.attachments = kept + self._attachments(message.channel_id, body, uploads)
+        message.attachments = attachments
