@@ -14,8 +14,11 @@ Path rules, where there was room for choice:
 * Any ``..`` component is refused, even ``files/../files``: members never need it, and refusing is
   simpler to reason about than resolving it lexically.
 * Symlinks are allowed as long as the fully resolved path stays inside the workspace.
-* Names starting with ``.`` are hidden from autocomplete; in-progress temporary files are never
-  archived or suggested.
+* Names starting with ``.`` are hidden from autocomplete and listings, and uploads can't create them;
+  in-progress temporary files are never archived or suggested.
+* Members upload into ``files/`` and delete only under ``files/`` and ``archives/``: ``datasets/`` and
+  ``models/`` hold what the bot wrote and relies on (the active model among them), and the four top
+  folders themselves always stay.
 
 The returned paths are checked at resolution time; members cannot create symlinks through the bot,
 so the window between checking and using a path is not exploitable by them.
@@ -40,7 +43,14 @@ from typing import Literal
 
 from trainer_bot.errors import UserError
 from trainer_bot.layout import ARCHIVES, DATASETS, FILES, GUILD_FOLDERS, MODELS, DataLayout
-from trainer_bot.workspace.storing import TEMP_PREFIX, publish_unique, write_temp, zip_to_temp
+from trainer_bot.workspace.storing import (
+    TEMP_PREFIX,
+    publish_unique,
+    write_replacing,
+    write_temp,
+    zip_to_temp,
+)
+from trainer_bot.workspace.tree import TreeSize, measure
 
 PathKind = Literal["file", "dir", "any"]
 
@@ -70,6 +80,39 @@ class ArchiveResult:
     relative: str
     files: int
     size: int
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    """Where an upload goes, checked but not yet written."""
+
+    path: Path  # the real folder (it may not exist yet) joined with the member's file name
+    relative: str
+    replaces: int | None  # bytes of the file of that name that the upload replaces; None: a new name
+
+
+@dataclass(frozen=True)
+class Removed:
+    relative: str
+    folder: bool
+    files: int
+    size: int
+
+
+@dataclass(frozen=True)
+class ListedEntry:
+    name: str
+    folder: bool
+    size: int | None  # None: not measured (a linked folder, or the listing's budget ran out)
+    size_complete: bool  # False: the folder holds more than was measured
+
+
+@dataclass(frozen=True)
+class FolderListing:
+    relative: str
+    entries: tuple[ListedEntry, ...]  # folders first, then files, each by name
+    total: int  # entries found, the shown ones included
+    counted_all: bool  # False: the folder holds more entries than were read
 
 
 class Workspace:
@@ -249,8 +292,11 @@ class Workspace:
 
     # ------------------------------------------------------------------ archives
 
-    def archive(self, directory: str, *, into: str = ARCHIVES) -> ArchiveResult:
-        """Zip a workspace folder into ``<into>/<name>-<UTC timestamp>.zip`` (blocking I/O)."""
+    def archive(self, directory: str, *, into: str = ARCHIVES, max_bytes: int | None = None) -> ArchiveResult:
+        """Zip a workspace folder into ``<into>/<name>-<UTC timestamp>.zip`` (blocking I/O).
+
+        A zip that would grow past `max_bytes` is not kept: `storing.ArchiveTooLarge` is raised.
+        """
         source = self.resolve(directory, kind="dir")
         target_dir = self._prepare_dir(into)
         shown = _shown(directory.strip())
@@ -265,7 +311,7 @@ class Workspace:
             raise WorkspaceError(f"{shown} has no files to archive.")
         stem = f"{_truncate_utf8(sanitise_filename(top), 100)}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
         try:
-            tmp, count = zip_to_temp(members, target_dir)
+            tmp, count = zip_to_temp(members, target_dir, max_bytes=max_bytes)
         except OSError:
             raise WorkspaceError("The archive couldn't be written (the disk may be full).") from None
         try:
@@ -342,6 +388,118 @@ class Workspace:
         # Resolve again: this also proves that what now exists is a folder inside the workspace.
         return self.resolve(relative_dir, kind="dir")
 
+    # ------------------------------------------------------------------ members' own files
+
+    def upload_target(self, folder: str, filename: str) -> UploadTarget:
+        """Where a member's upload named `filename` goes in `folder` (under files/); creates nothing.
+
+        The name is the member's and is refused, not repaired, when it breaks the path rules: a file
+        saved under another name than the one sent would surprise them.
+        """
+        directory = self.resolve(folder, kind="dir", must_exist=False)
+        if not self._is_members(directory, (FILES,)):
+            shown = _shown(folder.strip())
+            raise WorkspaceError(
+                f"Files can only be uploaded into `{FILES}` or a folder inside it, not {shown}."
+            )
+        name = filename.strip() if isinstance(filename, str) else ""
+        if not name:
+            raise WorkspaceError("The attachment has no file name; please rename it and send it again.")
+        if "/" in name or "\\" in name:
+            raise WorkspaceError(f"{_shown(name)} is not a plain file name: it contains a folder separator.")
+        relative = f"{self.relative(directory)}/{name}"
+        self._parts(relative)  # control characters, overrides, "..", lengths: the rules of every path
+        if name.startswith("."):
+            raise WorkspaceError(
+                f"{_shown(name)} starts with a dot, which hides a file from the workspace; please rename it."
+            )
+        path = directory / name
+        return UploadTarget(path=path, relative=relative, replaces=_replaced_size(path, _shown(relative)))
+
+    def store_upload(self, target: UploadTarget, data: bytes) -> int:
+        """Write a checked upload, creating its folder and replacing a file of that name (blocking)."""
+        directory = self._prepare_dir(self.relative(target.path.parent))
+        if directory != target.path.parent or not self._is_members(directory, (FILES,)):
+            raise WorkspaceError("The folder changed while the file was uploading; please try again.")
+        try:
+            write_replacing(target.path, data)
+        except OSError:
+            raise WorkspaceError("The file couldn't be saved (the disk may be full).") from None
+        return len(data)
+
+    def remove(self, user_path: str) -> Removed:
+        """Delete a file, or a folder with everything in it, under files/ or archives/ (blocking).
+
+        The entry itself goes: a link is removed, never what it points to.
+        """
+        parts = self._parts(user_path)
+        shown = _shown(user_path.strip())
+        if not parts:
+            raise WorkspaceError("The workspace itself can't be deleted; name a file or folder inside it.")
+        parent = self._realpath(parts[:-1], shown)
+        if parent == self.root and parts[-1] in GUILD_FOLDERS:
+            raise WorkspaceError(
+                f"{shown} is one of the workspace's own folders, which always stay; "
+                "delete what is inside it instead."
+            )
+        if not self._is_members(parent, (FILES, ARCHIVES)):
+            raise WorkspaceError(
+                f"Only what is in `{FILES}` or `{ARCHIVES}` can be deleted, and {shown} is not: "
+                f"`{DATASETS}` and `{MODELS}` hold what the bot relies on."
+            )
+        entry = parent / parts[-1]
+        try:
+            info = entry.lstat()
+        except (FileNotFoundError, NotADirectoryError):
+            raise WorkspaceError(f"{shown} doesn't exist in this server's workspace.") from None
+        except OSError:
+            raise WorkspaceError(f"{shown} can't be opened.") from None
+        folder = stat.S_ISDIR(info.st_mode)
+        if folder:
+            # As much work as deleting it: no budget, and the answer says exactly what went.
+            contents = measure([entry])
+            files, size = contents.files, contents.size
+        else:
+            files, size = 1, info.st_size if stat.S_ISREG(info.st_mode) else 0
+        try:
+            if folder:
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError:
+            raise WorkspaceError(f"{shown} couldn't be deleted, or not all of it.") from None
+        return Removed(relative=self.relative(entry), folder=folder, files=files, size=size)
+
+    def usage(self, budget: int) -> TreeSize:
+        """What members keep here (files/ and archives/), visiting at most `budget` entries (blocking)."""
+        return measure([self.files_dir, self.archives_dir], budget)
+
+    def listing(self, folder: str, *, limit: int, read_limit: int, size_budget: int) -> FolderListing:
+        """Up to `limit` entries of a folder with their sizes, from at most `read_limit` read (blocking)."""
+        directory = self.resolve(folder, kind="dir")
+        scanned = _scan(str(directory), read_limit)
+        found = [
+            (entry, kind)
+            for entry in scanned
+            if not entry.name.startswith(".") and (kind := self._entry_kind(entry)) is not None
+        ]
+        found.sort(key=lambda item: (item[1] != "dir", item[0].name.casefold(), item[0].name))
+        shown: list[ListedEntry] = []
+        for entry, kind in found[:limit]:
+            listed, visited = _listed(entry, kind == "dir", size_budget)
+            shown.append(listed)
+            size_budget -= visited
+        return FolderListing(
+            relative=self.relative(directory),
+            entries=tuple(shown),
+            total=len(found),
+            counted_all=len(scanned) < read_limit,
+        )
+
+    def _is_members(self, real: Path, tops: tuple[str, ...]) -> bool:
+        """Whether a real path lies in (or is) one of the given top folders."""
+        return any(_is_inside(real, self.root / top) for top in tops)
+
     # ------------------------------------------------------------------ sizes
 
     def size_of(self, path: Path) -> int:
@@ -355,7 +513,7 @@ class Workspace:
             return 0
         if stat.S_ISREG(mode.st_mode):
             return mode.st_size
-        return _tree_size(real) if stat.S_ISDIR(mode.st_mode) else 0
+        return measure([real]).size if stat.S_ISDIR(mode.st_mode) else 0
 
 
 class Workspaces:
@@ -487,21 +645,39 @@ def _truncate_utf8(text: str, max_bytes: int) -> str:
     return encoded[:max_bytes].decode("utf-8", errors="ignore")
 
 
+def _replaced_size(path: Path, shown: str) -> int | None:
+    """Bytes an upload to `path` would replace: None for a new name; a link counts as nothing."""
+    try:
+        info = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        raise WorkspaceError(f"{shown} can't be opened.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise WorkspaceError(f"{shown} is a folder, so a file can't replace it.")
+    if stat.S_ISLNK(info.st_mode):
+        return 0
+    if not stat.S_ISREG(info.st_mode):
+        raise WorkspaceError(f"{shown} is not a regular file, so it can't be replaced.")
+    return info.st_size
+
+
+def _listed(entry: os.DirEntry[str], folder: bool, budget: int) -> tuple[ListedEntry, int]:
+    """An entry with its size, and how many entries measuring it visited."""
+    if folder:
+        if _is_link(entry) or budget <= 0:
+            return ListedEntry(entry.name, folder=True, size=None, size_complete=False), 0
+        contents = measure([Path(entry.path)], budget)
+        return ListedEntry(entry.name, True, contents.size, contents.complete), contents.entries
+    try:
+        size = entry.stat().st_size  # a link was already found to stay inside the workspace
+    except OSError:
+        return ListedEntry(entry.name, folder=False, size=None, size_complete=False), 0
+    return ListedEntry(entry.name, folder=False, size=size, size_complete=True), 0
+
+
 def _split_suffix(name: str) -> tuple[str, str]:
     stem, dot, extension = name.rpartition(".")
     if not dot or not stem or len(extension) >= _MAX_SUFFIX_CHARS:
         return name, ""
     return stem, f".{extension}"
-
-
-def _tree_size(directory: Path) -> int:
-    total = 0
-    stack = [str(directory)]
-    while stack:
-        for entry in _scan(stack.pop(), None):
-            with contextlib.suppress(OSError):
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif entry.is_file(follow_symlinks=False):
-                    total += entry.stat(follow_symlinks=False).st_size
-    return total

@@ -1,7 +1,8 @@
-"""Writing into a workspace without ever showing a half-written file or replacing an existing one.
+"""Writing into a workspace without ever showing a half-written file.
 
 Files are written under a temporary name (hidden from members, never archived), flushed, then given
-their final name with a hard link that fails if the name is taken.
+their final name: with a hard link that fails if the name is taken, or, where a member asked to replace
+a file, with a rename that swaps the old content for the new in one step.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ class NameExhausted(UserError):
     pass
 
 
+class ArchiveTooLarge(Exception):
+    """The zip grew past the bytes it was allowed; its temporary file is already gone."""
+
+
 def _zip_time(mtime: float) -> tuple[int, int, int, int, int, int]:
     moment = time.gmtime(max(mtime, _ZIP_EPOCH))
     if moment.tm_year > 2107:  # the last year a zip entry can carry
@@ -36,8 +41,14 @@ def _zip_time(mtime: float) -> tuple[int, int, int, int, int, int]:
     return (moment.tm_year, moment.tm_mon, moment.tm_mday, moment.tm_hour, moment.tm_min, moment.tm_sec)
 
 
-def zip_to_temp(members: list[tuple[str, Path]], directory: Path) -> tuple[Path, int]:
-    """Write the zip under a temporary name; returns it and the number of files actually added."""
+def zip_to_temp(
+    members: list[tuple[str, Path]], directory: Path, *, max_bytes: int | None = None
+) -> tuple[Path, int]:
+    """Write the zip under a temporary name; returns it and the number of files actually added.
+
+    With `max_bytes`, writing stops (ArchiveTooLarge) after the first file that takes the zip past it:
+    the disk holds at most one file's worth more than allowed, and only until the temporary file goes.
+    """
     count = 0
 
     def write(raw: BinaryIO) -> None:
@@ -45,6 +56,11 @@ def zip_to_temp(members: list[tuple[str, Path]], directory: Path) -> tuple[Path,
         with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for arcname, source in members:
                 count += _add_to_zip(archive, arcname, source)
+                if max_bytes is not None and raw.tell() > max_bytes:
+                    raise ArchiveTooLarge
+        # The central directory, written on close, counts too.
+        if max_bytes is not None and raw.tell() > max_bytes:
+            raise ArchiveTooLarge
 
     return _temp_file(directory, ".zip", write), count
 
@@ -70,6 +86,19 @@ def _add_to_zip(archive: zipfile.ZipFile, arcname: str, source: Path) -> int:
 
 def write_temp(directory: Path, data: bytes) -> Path:
     return _temp_file(directory, "", lambda handle: handle.write(data))
+
+
+def write_replacing(final: Path, data: bytes) -> None:
+    """Write `final`, replacing whatever has that name: readers see the old file or the new, never half.
+
+    A link of that name is replaced, not followed: the file it pointed to stays as it was.
+    """
+    tmp = write_temp(final.parent, data)
+    try:
+        tmp.replace(final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _temp_file(directory: Path, suffix: str, write: Callable[[BinaryIO], object]) -> Path:
