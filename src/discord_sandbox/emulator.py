@@ -215,21 +215,32 @@ class DiscordEmulator:
         channel: Channel | None = None,
     ) -> Interaction:
         """Invoke `/name` (or `/group sub`) as a member would, options checked against the synced schema."""
+        resolved: dict[str, Any] = {}
+        data = self._command_data(name, dict(options or {}), resolved, channel or self.text_channel)
+        data |= {"resolved": resolved} if resolved else {}
+        return await self._post_interaction(APPLICATION_COMMAND, member, data, channel)
+
+    def _command_data(
+        self,
+        name: str,
+        options: dict[str, object],
+        resolved: dict[str, Any],
+        channel: Channel,
+        *,
+        focused: str | None = None,
+    ) -> dict[str, Any]:
+        """The interaction's `data` for `/name` or `/group sub`: options nested under their subcommands."""
         top, *path = name.split()
         command = self.command(top)
-        resolved: dict[str, Any] = {}
         chain = self._walk(command.get("options") or [], path)
         leaf_schema = (chain[-1].get("options") if chain else command.get("options")) or []
-        option_payload = self._options(
-            leaf_schema, dict(options or {}), resolved, channel or self.text_channel
-        )
+        option_payload = self._options(leaf_schema, options, resolved, channel, focused=focused)
         for subcommand in reversed(chain):
             option_payload = [
                 {"name": subcommand["name"], "type": subcommand["type"], "options": option_payload}
             ]
         data = {"id": command["id"], "name": top, "type": SLASH, "guild_id": str(self.guild.id)}
-        data |= {"options": option_payload} | ({"resolved": resolved} if resolved else {})
-        return await self._post_interaction(APPLICATION_COMMAND, member, data, channel)
+        return data | {"options": option_payload}
 
     @staticmethod
     def _walk(schema: list[dict[str, Any]], path: list[str]) -> list[dict[str, Any]]:
@@ -254,8 +265,11 @@ class DiscordEmulator:
         unknown = set(given) - set(by_name)
         if unknown:
             raise ValueError(f"Discord would not let a member send unknown options: {sorted(unknown)}")
-        missing = [n for n, o in by_name.items() if o.get("required") and n not in given and n != focused]
-        if missing:
+        if focused is not None and not by_name[focused].get("autocomplete"):
+            raise ValueError(f"Discord sends no autocomplete for {focused!r}: the command did not ask for it")
+        # While a member types into one option, the others may still be empty, required or not.
+        missing = [n for n, o in by_name.items() if o.get("required") and n not in given]
+        if missing and focused is None:
             raise ValueError(f"Discord would not let a member omit required options: {missing}")
         out = []
         for option_name, value in given.items():
@@ -285,14 +299,12 @@ class DiscordEmulator:
     async def autocomplete(
         self, member: Member, name: str, options: Mapping[str, object], focused: str
     ) -> list[dict[str, Any]]:
-        """Type into an option: returns the choices the bot offered (lightbulb answers with type 8)."""
-        command = self.command(name)
-        schema = command.get("options") or []
-        option_payload = self._options(schema, dict(options), {}, self.text_channel, focused=focused)
-        data = {"id": command["id"], "name": name, "type": SLASH, "guild_id": str(self.guild.id)}
-        interaction = await self._post_interaction(
-            AUTOCOMPLETE, member, data | {"options": option_payload}, None
-        )
+        """Type into an option of `/name` (or `/group sub`): returns the choices the bot offered
+        (lightbulb answers with type 8)."""
+        if focused not in options:
+            raise ValueError("Discord only sends autocomplete for an option being typed into")
+        data = self._command_data(name, dict(options), {}, self.text_channel, focused=focused)
+        interaction = await self._post_interaction(AUTOCOMPLETE, member, data, None)
         await self.wait_for(lambda: interaction.callback_type == 8, 5.0, f"autocomplete for /{name}")
         choices: list[dict[str, Any]] = interaction.callback_data.get("choices", [])
         return choices
