@@ -1,10 +1,13 @@
-"""`/archive`, `/getfile` and `/select_dataset`: the guild workspace from Discord."""
+"""`/files`, `/archive`, `/getfile` and `/select_dataset`: the guild workspace from Discord."""
 
 from __future__ import annotations
 
 import hikari
 import lightbulb
 
+from trainer_bot.config import Settings
+from trainer_bot.layout import FILES
+from trainer_bot.plugins._attachments import read_attachment
 from trainer_bot.plugins._shared import (
     MANAGE_GUILD,
     NEEDS_MANAGE_GUILD,
@@ -14,9 +17,92 @@ from trainer_bot.plugins._shared import (
 )
 from trainer_bot.text import human_size, inline_code
 from trainer_bot.training.service import TrainingService
+from trainer_bot.workspace import replies
 from trainer_bot.workspace.service import FileService
 
 loader = lightbulb.Loader()
+files_group = lightbulb.Group(
+    "files",
+    "Put files into this server's workspace, see them, delete them",
+    default_member_permissions=MANAGE_GUILD,
+)
+
+
+@files_group.register
+class FilesUpload(
+    lightbulb.SlashCommand,
+    name="upload",
+    description="Save a file into files/ (a file of the same name is replaced)",
+    hooks=[NEEDS_MANAGE_GUILD, per_user_cooldown(60, 10)],
+):
+    attachment = lightbulb.attachment("attachment", "The file to save")
+    folder = lightbulb.string(
+        "folder",
+        "A folder under files/, created if missing",
+        default=FILES,
+        autocomplete=workspace_paths("dir"),
+    )
+
+    @lightbulb.invoke
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        files: FileService = lightbulb.di.INJECTED,
+        settings: Settings = lightbulb.di.INJECTED,
+    ) -> None:
+        await ctx.defer(ephemeral=True)
+        attachment = self.attachment
+        saved = await files.upload(
+            require_guild(ctx),
+            self.folder,
+            attachment.filename,
+            declared_size=attachment.size,
+            # The smaller of Discord's limit for this interaction and the operator's MAX_UPLOAD_MB.
+            size_limit=min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes),
+            read=lambda limit: read_attachment(attachment, limit),
+        )
+        await ctx.respond(replies.saved_text(saved))
+
+
+@files_group.register
+class FilesList(
+    lightbulb.SlashCommand,
+    name="list",
+    description="What a folder of this server's workspace holds",
+    hooks=[NEEDS_MANAGE_GUILD, per_user_cooldown(30, 10)],
+):
+    folder = lightbulb.string(
+        "folder", "A workspace folder (default: files)", default=FILES, autocomplete=workspace_paths("dir")
+    )
+
+    @lightbulb.invoke
+    async def invoke(self, ctx: lightbulb.Context, files: FileService = lightbulb.di.INJECTED) -> None:
+        await ctx.defer(ephemeral=True)
+        listing, quota = await files.listing(require_guild(ctx), self.folder)
+        await ctx.respond(replies.listing_text(listing, quota))
+
+
+@files_group.register
+class FilesDelete(
+    lightbulb.SlashCommand,
+    name="delete",
+    description="Delete a file, or a folder with everything in it, from files/ or archives/",
+    hooks=[NEEDS_MANAGE_GUILD, per_user_cooldown(30, 10)],
+):
+    path = lightbulb.string(
+        "path",
+        "e.g. files/old.csv or archives/reviews-20250101-120000.zip",
+        autocomplete=workspace_paths("any"),
+    )
+
+    @lightbulb.invoke
+    async def invoke(self, ctx: lightbulb.Context, files: FileService = lightbulb.di.INJECTED) -> None:
+        await ctx.defer(ephemeral=True)
+        removed, quota = await files.delete(require_guild(ctx), self.path)
+        await ctx.respond(replies.removed_text(removed, quota))
+
+
+loader.command(files_group)
 
 
 @loader.command
