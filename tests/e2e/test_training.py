@@ -7,6 +7,8 @@ import io
 import json
 import random
 
+from PIL import Image
+
 from discord_sandbox import DiscordEmulator, Upload
 from discord_sandbox.state import Interaction, Member, Message
 from trainer_bot.app import TrainerBot
@@ -31,6 +33,15 @@ def as_csv(rows: list[tuple[str, str]]) -> bytes:
     writer.writerow(["text", "label"])
     writer.writerows(rows)
     return buffer.getvalue().encode()
+
+
+def chart(message: Message, filename: str) -> Image.Image:
+    """The PNG attached to `message` as `filename`, decoded."""
+    [attachment] = [a for a in message.attachments if a.filename == filename]
+    assert attachment.data.startswith(b"\x89PNG\r\n\x1a\n") and attachment.content_type == "image/png"
+    image = Image.open(io.BytesIO(attachment.data))
+    image.load()
+    return image
 
 
 async def finished(emulator: DiscordEmulator, interaction: Interaction) -> Message:
@@ -78,6 +89,9 @@ async def test_train_from_an_upload_reports_progress_and_metrics(
     assert accuracy >= 90
     # The job id was shown before it ended, with a progress bar.
     assert any("Training job **#1**" in edit and "▱" in edit for edit in reply.edits)
+    # The final edit carries the per-label F1 chart.
+    assert [a.filename for a in reply.attachments] == ["training-results.png"]
+    assert chart(reply, "training-results.png").size == (1200, 600)
 
     announcement = await emulator.wait_for(
         lambda: next(
@@ -102,11 +116,14 @@ async def test_test_scores_labelled_examples_and_predicts_unlabelled_ones(
     assert "Accuracy **" in scored.content and "Confusion matrix" in scored.content
     assert "1 misclassified examples were recorded" in scored.content
     assert "❌ (expected `negative`)" in scored.content
+    assert [a.filename for a in scored.attachments] == ["test-results.png"]
+    chart(scored, "test-results.png")
 
     plain = await emulator.response(
         await emulator.slash(bob, "test", {"test_data": '["the staff was rude"]'})
     )
     assert "→ `negative`" in plain.content and "Accuracy" not in plain.content
+    assert plain.attachments == [], "nothing to chart without labels"
 
 
 async def test_large_test_sets_come_back_as_a_csv(
@@ -117,7 +134,10 @@ async def test_large_test_sets_come_back_as_a_csv(
     upload = Upload("test.json", json.dumps(items).encode(), "application/json")
     reply = await emulator.response(await emulator.slash(alice, "test", {"file": upload}))
     assert "attached CSV" in reply.content
-    rows = list(csv.DictReader(io.StringIO(reply.attachments[0].data.decode())))
+    assert sorted(a.filename for a in reply.attachments) == ["predictions.csv", "test-results.png"]
+    chart(reply, "test-results.png")
+    [predictions] = [a for a in reply.attachments if a.filename == "predictions.csv"]
+    rows = list(csv.DictReader(io.StringIO(predictions.data.decode())))
     assert len(rows) == 60 and rows[0].keys() == {"text", "predicted", "confidence", "expected", "correct"}
 
 
@@ -159,6 +179,17 @@ async def test_single_label_training_fails_clearly_and_keeps_the_previous_model(
 
     listing = await emulator.response(await emulator.slash(alice, "jobs"))
     assert "**#2** succeeded" in listing.content and "**#1** succeeded" in listing.content
+    assert listing.attachments == [], "charts only on request"
+    assert [(o["name"], o["type"]) for o in emulator.command("jobs")["options"]] == [
+        ("job_id", 4),
+        ("chart", 5),
+    ]
+    charted = await emulator.response(await emulator.slash(alice, "jobs", {"chart": True}))
+    assert charted.ephemeral and "**#2** succeeded" in charted.content
+    assert chart(charted, "accuracy.png").size == (1200, 600)
+    one = await emulator.response(await emulator.slash(alice, "jobs", {"job_id": 1, "chart": True}))
+    assert "Training job **#1** finished" in one.content
+    chart(one, "training-results.png")
     detail = await emulator.response(await emulator.slash(alice, "jobs", {"job_id": 1}))
     assert "Training job **#1** finished" in detail.content
     unknown = await emulator.response(await emulator.slash(alice, "jobs", {"job_id": 99}))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 import hikari
 import lightbulb
@@ -19,17 +21,35 @@ from trainer_bot.plugins._shared import (
     workspace_paths,
 )
 from trainer_bot.storage import JobStatus, TrainingJob
-from trainer_bot.training import reports
+from trainer_bot.training import charts, reports
 from trainer_bot.training.evaluation import TestService
 from trainer_bot.training.service import TrainingRequest, TrainingService
 
 loader = lightbulb.Loader()
 _LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
+
+TRAINING_CHART = "training-results.png"
+TEST_CHART = "test-results.png"
+ACCURACY_CHART = "accuracy.png"
 
 
 def upload_limit(ctx: lightbulb.Context, settings: Settings) -> int:
     """The smaller of Discord's limit for this interaction and the operator's MAX_UPLOAD_MB."""
     return min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes)
+
+
+async def chart_file(draw: Callable[[T], bytes | None], subject: T, filename: str) -> hikari.Bytes | None:
+    """A chart drawn in a worker thread, as an attachment; None when there is nothing to draw.
+
+    A chart only illustrates the text, so a failure to draw one is logged and the reply goes without it.
+    """
+    try:
+        png = await asyncio.to_thread(draw, subject)
+    except Exception:
+        _LOGGER.exception("could not draw %s", filename)
+        return None
+    return None if png is None else hikari.Bytes(png, filename)
 
 
 class JobMessage:
@@ -54,17 +74,19 @@ class JobMessage:
                 await self._edit(reports.job_text(job))
 
     async def __call__(self, update: TrainingJob) -> None:
+        finished = update.status is JobStatus.SUCCEEDED
+        figures = await chart_file(charts.training_chart, update, TRAINING_CHART) if finished else None
         async with self._lock:
             self._progressed = True
-            await self._edit(reports.job_text(update))
-        if update.status is JobStatus.SUCCEEDED and update.model_version is not None:
+            await self._edit(reports.job_text(update), figures)
+        if finished and update.model_version is not None:
             await self._announce(update)
 
-    async def _edit(self, text: str) -> None:
+    async def _edit(self, text: str, attachment: hikari.Bytes | None = None) -> None:
         if not self._editable:
             return
         try:
-            await self._ctx.edit_response(self._response_id, text)
+            await self._ctx.edit_response(self._response_id, text, attachment=attachment or hikari.UNDEFINED)
         except (hikari.NotFoundError, hikari.UnauthorizedError, hikari.ForbiddenError):
             self._editable = False  # the interaction token expired (15 min) or the message was dismissed
 
@@ -153,10 +175,10 @@ class Test(
         text, predictions_csv = await asyncio.to_thread(
             reports.evaluation_message, outcome.model_version, outcome.result
         )
-        if predictions_csv is None:
-            await ctx.respond(text)
-        else:
-            await ctx.respond(text, attachment=hikari.Bytes(predictions_csv, "predictions.csv"))
+        files = [hikari.Bytes(predictions_csv, "predictions.csv")] if predictions_csv is not None else []
+        figures = await chart_file(charts.evaluation_chart, outcome.result, TEST_CHART)
+        files += [figures] if figures is not None else []
+        await ctx.respond(text, attachments=files or hikari.UNDEFINED)
 
 
 @loader.command
@@ -168,18 +190,29 @@ class Jobs(
     hooks=[NEEDS_MANAGE_GUILD],
 ):
     job_id = lightbulb.integer("job_id", "A job number from /train", default=None, min_value=1)
+    chart = lightbulb.boolean(
+        "chart", "Attach a chart: recent models' accuracy, or the job's F1 per label", default=False
+    )
 
     @lightbulb.invoke
     async def invoke(self, ctx: lightbulb.Context, training: TrainingService = lightbulb.di.INJECTED) -> None:
         guild_id = require_guild(ctx)
+        if self.chart:
+            # The first chart loads matplotlib, which can outlast the 3 s Discord waits for an answer.
+            await ctx.defer(ephemeral=True)
         if self.job_id is not None:
             job = await training.job(guild_id, self.job_id)
             if job is None:
                 raise UserError(f"There is no training job #{self.job_id} in this server.")
-            await ctx.respond(reports.job_text(job), ephemeral=True)
+            figures = await chart_file(charts.training_chart, job, TRAINING_CHART) if self.chart else None
+            await ctx.respond(reports.job_text(job), ephemeral=True, attachment=figures or hikari.UNDEFINED)
             return
         jobs = await training.recent_jobs(guild_id)
         if not jobs:
             await ctx.respond("No training jobs yet: start one with /train.", ephemeral=True)
             return
-        await ctx.respond(reports.jobs_text(jobs), ephemeral=True)
+        text = reports.jobs_text(jobs)
+        figures = await chart_file(charts.accuracy_chart, jobs, ACCURACY_CHART) if self.chart else None
+        if self.chart and figures is None:
+            text += "\n_None of these jobs has a held-out accuracy to chart._"
+        await ctx.respond(text, ephemeral=True, attachment=figures or hikari.UNDEFINED)
