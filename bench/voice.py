@@ -62,6 +62,7 @@ async def main(count: int) -> None:
             data_dir=Path(data_dir),
             tts_engines=("espeak",),
             lavalink_port=node.port,
+            lavalink_password=node.password,
             audio_port=0,
         )
         bot = TrainerBot(settings)

@@ -208,8 +208,11 @@ class TrainerBot:
         """The audio server Lavalink fetches speech from, and the Lavalink node's client."""
         settings = self.settings
         audio = AudioServer(settings.audio_host, settings.audio_port, settings.audio_public_url)
-        await audio.start()
-        self._resources.push_async_callback(audio.stop)
+        if settings.voice_enabled:  # otherwise nothing is spoken, and AUDIO_PORT stays free
+            await audio.start()
+            self._resources.push_async_callback(audio.stop)
+        else:
+            _LOGGER.info("voice is off: set LAVALINK_PASSWORD (or LAVALINK_NODES) to speak in voice channels")
         discord = HikariVoiceGateway(self.bot)
         nodes = [
             NodeAddress(host, port, password, name=f"node-{number}")

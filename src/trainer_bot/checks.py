@@ -81,6 +81,8 @@ async def _speech_model(settings: Settings) -> tuple[str, str]:
 
 
 async def _lavalink(settings: Settings) -> tuple[str, str]:
+    if not settings.voice_enabled:
+        return OK, "voice off: set LAVALINK_PASSWORD (or LAVALINK_NODES) to speak in voice channels"
     answers = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
         for host, port, password in settings.lavalink_addresses():
@@ -100,6 +102,8 @@ async def _lavalink(settings: Settings) -> tuple[str, str]:
 
 async def _audio_url(settings: Settings) -> tuple[str, str]:
     """Serve one item the way the bot does and fetch it through AUDIO_PUBLIC_URL, as Lavalink would."""
+    if not settings.voice_enabled:
+        return OK, "not served: voice is off"
     server = AudioServer(settings.audio_host, settings.audio_port, settings.audio_public_url)
     try:
         await server.start()

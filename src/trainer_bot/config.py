@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from trainer_bot.layout import DataLayout
@@ -60,10 +60,12 @@ class Settings(BaseSettings):
     # Engines in the order they are tried; "edge" needs the internet, "espeak" works offline.
     tts_engines: Annotated[tuple[Literal["edge", "espeak"], ...], NoDecode] = ("edge", "espeak")
 
-    # Voice channels: the Lavalink node, and the HTTP server it fetches generated speech from.
+    # Voice channels: the Lavalink node, and the HTTP server it fetches generated speech from. No default
+    # password: a well-known one lets the bot talk to whatever node happens to listen on the port.
+    # Without LAVALINK_PASSWORD (or LAVALINK_NODES) voice is off and answers stay in text.
     lavalink_host: str = "127.0.0.1"
     lavalink_port: int = Field(default=2333, ge=1, le=65535)
-    lavalink_password: SecretStr = SecretStr("youshallnotpass")
+    lavalink_password: SecretStr | None = None
     # Several nodes, host:port:password separated by commas; when set, the three settings above are unused.
     lavalink_nodes: Annotated[tuple[str, ...], NoDecode] = ()
     audio_host: str = "127.0.0.1"
@@ -121,14 +123,35 @@ class Settings(BaseSettings):
             raise ValueError("give language codes such as ru,en")
         return codes
 
+    @model_validator(mode="after")
+    def _node_needs_password(self) -> Settings:
+        named = {"lavalink_host", "lavalink_port"} & self.model_fields_set
+        if named and not self.lavalink_nodes and not self._lavalink_password():
+            raise ValueError(
+                f"LAVALINK_PASSWORD is required with {'/'.join(sorted(n.upper() for n in named))}: "
+                "set it to the node's password (or remove the node settings to run without voice)"
+            )
+        return self
+
+    def _lavalink_password(self) -> str:
+        return self.lavalink_password.get_secret_value() if self.lavalink_password else ""
+
+    @property
+    def voice_enabled(self) -> bool:
+        """Voice channels need a Lavalink node, and a node needs a password."""
+        return bool(self.lavalink_addresses())
+
     @property
     def layout(self) -> DataLayout:
         return DataLayout(self.data_dir)
 
     def lavalink_addresses(self) -> list[tuple[str, int, str]]:
-        """(host, port, password) of every node: LAVALINK_NODES, else the single LAVALINK_* node."""
+        """(host, port, password) of every node: LAVALINK_NODES, else the single LAVALINK_* node if it
+        has a password; none when voice is off."""
         if not self.lavalink_nodes:
-            return [(self.lavalink_host, self.lavalink_port, self.lavalink_password.get_secret_value())]
+            if not self._lavalink_password():
+                return []
+            return [(self.lavalink_host, self.lavalink_port, self._lavalink_password())]
         addresses = []
         for node in self.lavalink_nodes:
             host, _, rest = node.partition(":")
@@ -171,8 +194,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
-        raise ConfigError(f"{name} is invalid: {first['msg']}") from None
+        if not first["loc"]:  # a rule across settings: its message names them
+            raise ConfigError(str(first["msg"]).removeprefix("Value error, ")) from None
+        raise ConfigError(f"{str(first['loc'][0]).upper()} is invalid: {first['msg']}") from None
 
 
 def configure_logging(level: LogLevel) -> None:

@@ -69,7 +69,8 @@ def data_dir(tmp_path: Path) -> Path:
 def settings_for(
     emulator: DiscordEmulator, data_dir: Path, lavalink_node: FakeLavalinkNode
 ) -> Callable[..., Settings]:
-    def make(**overrides: Any) -> Settings:
+    def make(*, voice: bool = True, **overrides: Any) -> Settings:
+        """Settings for a bot on the emulator; `voice=False`: no Lavalink node configured at all."""
         values: dict[str, Any] = {
             "discord_token": emulator.token,
             "discord_api_url": emulator.api_url,
@@ -78,8 +79,11 @@ def settings_for(
             "stt_model": "tiny.en-bundled",  # weights from a registry package: nothing is downloaded
             "tts_engines": ("espeak",),  # edge-tts would go to the internet
             "lavalink_port": lavalink_node.port,
+            "lavalink_password": lavalink_node.password,
             "audio_port": 0,
         }
+        if not voice:
+            del values["lavalink_port"], values["lavalink_password"]
         return Settings(**(values | overrides))
 
     return make

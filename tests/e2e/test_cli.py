@@ -28,6 +28,7 @@ async def test_run_serves_commands_and_stops_cleanly_on_sigterm(
         "DATA_DIR": str(tmp_path / "data"),
         "LOG_LEVEL": "INFO",
         "LAVALINK_PORT": str(lavalink_node.port),
+        "LAVALINK_PASSWORD": lavalink_node.password,
         "AUDIO_PORT": "0",
         "STT_MODEL": "tiny.en-bundled",
         "TTS_ENGINES": "espeak",
@@ -166,6 +167,7 @@ async def test_an_occupied_audio_port_is_one_line(emulator: DiscordEmulator, tmp
     port = taken.getsockname()[1]
     try:
         env = {"DISCORD_TOKEN": emulator.token, "DISCORD_API_URL": emulator.api_url, "AUDIO_PORT": str(port)}
+        env["LAVALINK_PASSWORD"] = "voice-on"  # the audio server only listens when voice is on
         status, _, err = await run_until_exit(env, tmp_path)
     finally:
         taken.close()
@@ -217,6 +219,7 @@ async def test_check_reports_each_part_and_fails_on_a_wrong_lavalink_password(
         "DISCORD_TOKEN": emulator.token,
         "DISCORD_API_URL": emulator.api_url,
         "LAVALINK_PORT": str(lavalink_node.port),
+        "LAVALINK_PASSWORD": lavalink_node.password,
         "AUDIO_PORT": "0",
     }
     status, out, _ = await run_until_exit(env, tmp_path, "check")

@@ -128,3 +128,14 @@ async def test_a_node_restart_keeps_text_answers_coming_and_voice_comes_back(
     await lavalink_node.until(
         lambda: len(lavalink_node.plays(guild)) > before, 30, "speech after the restart"
     )
+
+
+async def test_without_a_lavalink_password_voice_is_off_and_says_so(
+    emulator: DiscordEmulator, start_bot: BotFactory, bob: Member, lavalink_node: FakeLavalinkNode
+) -> None:
+    await start_bot(voice=False)
+    await emulator.move_member(bob, emulator.voice_channel)
+    reply = await emulator.response(await emulator.slash(bob, "join"))
+    assert reply.ephemeral and "LAVALINK_PASSWORD" in reply.content
+    await ask(emulator, bob, "hello bot")  # answered in text, nothing tried in voice
+    assert emulator.bot_voice_requests == [] and lavalink_node.plays(emulator.guild.id) == []

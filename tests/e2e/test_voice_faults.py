@@ -103,7 +103,9 @@ async def test_answers_are_heard_whatever_the_node_does(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     node = await node_factory(quirks=quirks)  # type: ignore[operator]
-    await start_bot(lavalink_port=node.port, voice_idle_seconds=2.0, **FAST_VOICE)
+    await start_bot(
+        lavalink_port=node.port, lavalink_password=node.password, voice_idle_seconds=2.0, **FAST_VOICE
+    )
     await emulator.move_member(bob, emulator.voice_channel)
     with caplog.at_level(logging.INFO, "trainer_bot.voice"):
         await heard(emulator, bob, "first question")

@@ -85,3 +85,23 @@ def test_cli_without_token_exits_2(tmp_path: Path) -> None:
     result = run_cli({}, tmp_path)
     assert result.returncode == 2
     assert "DISCORD_TOKEN is not set" in result.stderr
+
+
+def test_voice_is_off_without_a_lavalink_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("LAVALINK_HOST", "LAVALINK_PORT", "LAVALINK_PASSWORD", "LAVALINK_NODES"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert not settings.voice_enabled and settings.lavalink_addresses() == []
+    monkeypatch.setenv("LAVALINK_PASSWORD", "a-long-random-string")
+    assert load_settings().lavalink_addresses() == [("127.0.0.1", 2333, "a-long-random-string")]
+
+
+def test_a_node_named_without_its_password_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LAVALINK_PASSWORD", raising=False)
+    monkeypatch.setenv("LAVALINK_HOST", "lavalink")
+    with pytest.raises(ConfigError, match=r"^LAVALINK_PASSWORD is required with LAVALINK_HOST"):
+        load_settings()

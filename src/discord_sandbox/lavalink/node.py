@@ -41,7 +41,7 @@ _SESSION_ALPHABET = string.ascii_lowercase + string.digits
 class FakeLavalinkNode:
     def __init__(
         self,
-        password: str = "youshallnotpass",
+        password: str | None = None,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -53,7 +53,8 @@ class FakeLavalinkNode:
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
-        self.password = password
+        # A node of its own per run, like a deployment that generated its password: never a well-known one.
+        self.password = password or secrets.token_urlsafe(16)
         self.host = host
         self.time_scale = time_scale  # wall-clock seconds per second of audio
         self.player_update_interval = player_update_interval

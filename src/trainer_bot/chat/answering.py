@@ -48,7 +48,9 @@ class ChatFlow:
         """Answer in text, remember the turn, and say the answer where the author is listening."""
         if not await self.should_answer(message):
             return
-        listener = message.voice_channel_id if message.guild_id is not None else None
+        listener = (
+            message.voice_channel_id if message.guild_id is not None and self._speaking.enabled else None
+        )
         # Taken now, so spoken answers follow the order of the messages, not of the answers' readiness.
         turn = self._speaking.reserve(message.guild_id) if listener and message.guild_id else None
         try:

@@ -10,6 +10,14 @@ class VoiceUnavailable(UserError):
         super().__init__("I can't speak in voice right now: my audio node is offline. Try again in a minute.")
 
 
+class VoiceOff(UserError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Voice channels aren't set up on this bot: its operator has not connected a Lavalink node "
+            "(LAVALINK_PASSWORD). My answers stay in text."
+        )
+
+
 class NotInVoice(UserError):
     def __init__(self) -> None:
         super().__init__("Join a voice channel first, then try again.")

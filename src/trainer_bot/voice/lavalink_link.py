@@ -38,8 +38,6 @@ class SpeechPlayer(lavalink.DefaultPlayer):  # type: ignore[misc]
 
 class LavalinkLink:
     def __init__(self, nodes: Sequence[NodeAddress], *, user_id: int, request_timeout: float = 10.0) -> None:
-        if not nodes:
-            raise ValueError("at least one Lavalink node is needed")
         self._addresses = tuple(nodes)
         self._user_id = user_id
         self._request_timeout = request_timeout

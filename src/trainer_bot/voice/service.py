@@ -50,6 +50,7 @@ from trainer_bot.voice.errors import (
     NotInVoice,
     SpeechNotPlayable,
     VoiceConnectFailed,
+    VoiceOff,
     VoiceResting,
     VoiceUnavailable,
 )
@@ -132,6 +133,7 @@ class VoiceService:
         self._idle_timeout, self._join_timeout = idle_timeout, join_timeout
         self._max_failures, self._retry_window = max_failures, retry_window
         self._rest_after_giving_up = rest_after_giving_up
+        self.enabled = bool(nodes)  # no node configured: voice is off and every request says so
         self._link = LavalinkLink(nodes, user_id=user_id, request_timeout=request_timeout)
         self._playback = Playback(start_timeout=start_timeout, end_margin=end_margin)
         self._guilds: dict[int, _Guild] = {}
@@ -143,7 +145,7 @@ class VoiceService:
 
     async def start(self) -> None:
         """Registers the nodes; Lavalink.py connects in the background and keeps reconnecting."""
-        if self._link.started:
+        if self._link.started or not self.enabled:
             return
         self._link.start()
         LavalinkEvents(self._link, self).subscribe()
@@ -203,6 +205,8 @@ class VoiceService:
 
     @_member_facing
     async def join(self, guild_id: int, channel_id: int | None) -> None:
+        if not self.enabled:
+            raise VoiceOff()
         if channel_id is None:
             raise NotInVoice()
         state = self._guild(guild_id)
@@ -231,6 +235,8 @@ class VoiceService:
 
         `text_channel_id`: where the answer was written, so a notice about voice can go there.
         """
+        if not self.enabled:
+            raise VoiceOff()
         if channel_id is None:
             raise NotInVoice()
         if not self.available:

@@ -44,6 +44,10 @@ class Speaking:
         self._preferences = preferences
         self._last_turn: dict[int, asyncio.Future[None]] = {}
 
+    @property
+    def enabled(self) -> bool:
+        return self._voice.enabled
+
     def reserve(self, guild_id: int) -> SpeakingTurn:
         turn = SpeakingTurn(guild_id, self._last_turn.get(guild_id))
         self._last_turn[guild_id] = turn.done
