@@ -168,8 +168,10 @@ class Changes:
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self.version = 0  # counts changes, so a watcher can tell whether anything happened since it looked
 
     def notify(self) -> None:
+        self.version += 1
         self._event.set()
         self._event = asyncio.Event()
 

@@ -8,7 +8,8 @@ import contextlib
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -28,10 +29,16 @@ def _run() -> int:
     configure_logging(settings.log_level)
 
     from trainer_bot.app import TrainerBot  # imported late: hikari is slow to import
+
+    return _until_stopped(lambda: TrainerBot(settings).serve(), settings)
+
+
+def _until_stopped(serve: Callable[[], Coroutine[Any, Any, None]], settings: Settings) -> int:
+    """Serve until stopped; a start that cannot work ends in one line and the exit status it deserves."""
     from trainer_bot.startup import explain_failure
 
     try:
-        asyncio.run(TrainerBot(settings).serve())
+        asyncio.run(serve())
     except Exception as exc:
         line, status = explain_failure(exc, settings)
         # The traceback only where the operator asked for details.
@@ -66,6 +73,23 @@ def _stt_server(host: str, port: int) -> int:
 
     asyncio.run(serve())
     return 0
+
+
+def _sandbox(host: str, port: int) -> int:
+    """The bot against the local Discord emulator and fake Lavalink node, used from a web page."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"trainer-bot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.log_level)
+
+    from trainer_bot.sandbox import serve_sandbox  # imported late: hikari is slow to import
+
+    def ready(url: str) -> None:
+        print(f"trainer-bot sandbox: open {url} in a browser (Ctrl-C stops)", flush=True)
+
+    return _until_stopped(lambda: serve_sandbox(settings, host=host, port=port, on_ready=ready), settings)
 
 
 def _check() -> int:
@@ -120,6 +144,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Check what the bot needs, one line per part; exit status 1 when a part fails. "
         "Run it while the bot is stopped: it briefly listens on AUDIO_PORT.",
     )
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="try the bot in a browser: a local Discord and Lavalink, no Discord application needed",
+        description="Start a local Discord emulator, a fake Lavalink node and the bot, and serve a page that "
+        "looks and behaves like a Discord channel. Data goes to DATA_DIR/sandbox and starts empty each run.",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="address the page listens on")
+    sandbox.add_argument("--port", type=int, default=8765, help="the page's port (0: any free port)")
     stt = commands.add_parser(
         "stt-server", help="serve speech recognition over an OpenAI-compatible HTTP API"
     )
@@ -130,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run()
     if args.command == "check":
         return _check()
+    if args.command == "sandbox":
+        return _sandbox(args.host, args.port)
     if args.command == "stt-server":
         return _stt_server(args.host, args.port)
     parser.error(f"unknown command {args.command}")
