@@ -31,7 +31,7 @@ from trainer_bot.speech.listening import Listening
 from trainer_bot.speech.stt import transcriber_for
 from trainer_bot.speech.tts import synthesizer_for
 from trainer_bot.speech.whisper_models import ModelUnavailable, resolve_model
-from trainer_bot.startup import StartupError, check_discord
+from trainer_bot.startup import StartupError, check_discord, open_database
 from trainer_bot.storage import (
     ConversationRepository,
     Database,
@@ -112,14 +112,12 @@ class TrainerBot:
         """Build every service; each one that holds resources is closed by `stop`, in reverse order."""
         settings = self.settings
         layout = settings.layout
-        layout.ensure()
         registry = self.client.di.registry_for(lightbulb.di.Contexts.DEFAULT)
         registry.register_value(Settings, settings)
         registry.register_value(InstructionSource, InstructionSource(settings.instruction_file))
 
-        database = Database.from_url(settings.database_url or layout.default_database_url)
+        database = await open_database(settings)  # DATA_DIR and the database, both writable
         self._resources.push_async_callback(database.close)
-        await database.migrate()
         workspaces = Workspaces(layout)
         models = ActiveModels(
             workspaces,

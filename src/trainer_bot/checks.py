@@ -10,8 +10,7 @@ import aiohttp
 
 from trainer_bot.config import Settings
 from trainer_bot.speech.audio_server import AudioServer
-from trainer_bot.startup import StartupError, check_discord
-from trainer_bot.storage import Database
+from trainer_bot.startup import StartupError, check_discord, open_database
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 
@@ -54,10 +53,8 @@ async def _discord(settings: Settings) -> tuple[str, str]:
 
 
 async def _database(settings: Settings) -> tuple[str, str]:
-    settings.layout.ensure()
-    database = Database.from_url(settings.database_url or settings.layout.default_database_url)
+    database = await open_database(settings)  # a problem is the same line `trainer-bot run` prints
     try:
-        await database.migrate()
         return OK, f"migrated to revision {await database.current_revision()}"
     finally:
         await database.close()

@@ -55,6 +55,15 @@ class Database:
         if before != after:
             log.info("database schema upgraded from %s to %s", before or "empty", after)
 
+    async def check_writable(self) -> None:
+        """Fail now, not at a member's first command, when the bot may only read the database.
+
+        A write that changes nothing: SQLite opens a file it may not write without complaint, and a
+        PostgreSQL role may read without the right to change rows; both refuse this statement.
+        """
+        async with self._engine.begin() as connection:
+            await connection.exec_driver_sql("DELETE FROM alembic_version WHERE 1 = 0")
+
     async def current_revision(self) -> str | None:
         async with self._engine.connect() as connection:
             return await connection.run_sync(migrations.current_revision)
