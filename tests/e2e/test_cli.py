@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pwd
+import shutil
 import signal
 import socket
+import sqlite3
 import sys
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import aiohttp
@@ -102,9 +107,13 @@ async def test_stt_server_transcribes_over_the_openai_api(tmp_path: Path, unused
     assert process.returncode == 0
 
 
-async def run_until_exit(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
+async def run_until_exit(
+    env: dict[str, str], cwd: Path, *args: str, prefix: Sequence[str] = ()
+) -> tuple[int, str, str]:
+    """`prefix`: what the command runs under, such as `setpriv` to run it as another user."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILDS", "LOG_LEVEL"))}
     process = await asyncio.create_subprocess_exec(
+        *prefix,
         sys.executable,
         "-m",
         "trainer_bot",
@@ -233,3 +242,119 @@ async def test_check_reports_each_part_and_fails_on_a_wrong_lavalink_password(
 
     status, out, _ = await run_until_exit(env | {"LAVALINK_PASSWORD": "wrong"}, tmp_path, "check")
     assert status == 1 and "refuses LAVALINK_PASSWORD" in out
+
+
+def database_row(out: str) -> list[str]:
+    """`trainer-bot check`'s database row: [status, detail]."""
+    row = next(line for line in out.splitlines() if line.startswith("database "))
+    return row.split(maxsplit=2)[1:]
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder another user can reach: pytest's tmp_path lies under a folder only its owner may enter."""
+    path = Path(tempfile.mkdtemp(prefix="trainer-bot-test-"))
+    path.chmod(0o755)
+    yield path
+    for folder in path.rglob("*"):
+        if folder.is_dir():
+            folder.chmod(0o755)  # read-only folders the test made would stop a user who is not root
+    shutil.rmtree(path)
+
+
+def unprivileged() -> tuple[list[str], str]:
+    """(command prefix, user name): root writes through any permission bits, so as root the bot runs
+    as nobody; anyone else is already stopped by them."""
+    if os.geteuid() != 0:
+        return [], pwd.getpwuid(os.geteuid()).pw_name
+    setpriv = shutil.which("setpriv")  # util-linux, on every Debian
+    assert setpriv, "setpriv is needed to run the bot as an unprivileged user"
+    nobody = pwd.getpwnam("nobody")
+    prefix = [setpriv, f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+    return prefix, nobody.pw_name
+
+
+async def test_a_data_dir_inside_a_file_is_one_line(emulator: DiscordEmulator, tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("not a folder")
+    data = tmp_path / "blocker" / "data"
+    env = {"DISCORD_TOKEN": emulator.token, "DISCORD_API_URL": emulator.api_url, "DATA_DIR": str(data)}
+    expected = (
+        f"DATA_DIR {data} cannot be created: {tmp_path / 'blocker'} is a file, not a folder; move that file, "
+        "or set DATA_DIR to a folder this user may write"
+    )
+    status, _, err = await run_until_exit(env | {"AUDIO_PORT": "0"}, tmp_path)
+    assert status == 2, err
+    assert problem_lines(err) == [f"trainer-bot: {expected}"] and "Traceback" not in err
+
+    status, out, _ = await run_until_exit(env, tmp_path, "check")
+    assert status == 1 and database_row(out) == ["FAIL", expected]
+
+
+async def test_a_data_dir_the_bot_may_not_write_is_one_line(
+    emulator: DiscordEmulator, shared_tmp: Path
+) -> None:
+    prefix, user = unprivileged()
+    data = shared_tmp / "data"
+    data.mkdir(mode=0o555)  # owned by whoever runs the tests: root, or the user the bot runs as
+    data.chmod(0o555)  # mkdir's mode is cut by the umask
+    env = {"DISCORD_TOKEN": emulator.token, "DISCORD_API_URL": emulator.api_url, "AUDIO_PORT": "0"}
+    status, _, err = await run_until_exit(env | {"DATA_DIR": str(data)}, shared_tmp, prefix=prefix)
+    assert status == 2, err
+    assert problem_lines(err) == [
+        f"trainer-bot: DATA_DIR {data} is not writable by user {user} (Permission denied): make it writable by "
+        "that user (chown or chmod), or set DATA_DIR to a folder it may write"
+    ]
+    assert "Traceback" not in err
+
+
+async def test_a_read_only_database_is_one_line(emulator: DiscordEmulator, shared_tmp: Path) -> None:
+    prefix, user = unprivileged()
+    data, folder = shared_tmp / "data", shared_tmp / "db"
+    data.mkdir()
+    data.chmod(0o777)  # DATA_DIR itself is fine: only the database may not be written
+    folder.mkdir()
+    database = folder / "bot.sqlite3"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE made_by_someone_else (x)")
+    connection.close()
+    database.chmod(0o444)
+    folder.chmod(0o555)
+    env = {
+        "DISCORD_TOKEN": emulator.token,
+        "DISCORD_API_URL": emulator.api_url,
+        "AUDIO_PORT": "0",
+        "DATA_DIR": str(data),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+    }
+    expected = (
+        f"the SQLite database {database} in DATABASE_URL cannot be written by user {user} (attempt to write "
+        "a readonly database): make the file and its folder writable by that user, or change DATABASE_URL"
+    )
+    status, _, err = await run_until_exit(env, shared_tmp, prefix=prefix)
+    assert status == 2, err
+    assert problem_lines(err) == [f"trainer-bot: {expected}"] and "Traceback" not in err
+
+    status, out, _ = await run_until_exit(env, shared_tmp, "check", prefix=prefix)
+    assert status == 1 and database_row(out) == ["FAIL", expected]
+
+
+async def test_an_unreachable_postgresql_is_one_line_without_the_password(
+    emulator: DiscordEmulator, tmp_path: Path, unused_tcp_port: int
+) -> None:
+    env = {
+        "DISCORD_TOKEN": emulator.token,
+        "DISCORD_API_URL": emulator.api_url,
+        "DATABASE_URL": f"postgresql+asyncpg://bot:pg-secret@127.0.0.1:{unused_tcp_port}/trainer",
+    }
+    expected = (
+        f"nothing answers at 127.0.0.1:{unused_tcp_port} for DATABASE_URL "
+        f"postgresql+asyncpg://bot:***@127.0.0.1:{unused_tcp_port}/trainer (Connect call failed "
+        f"('127.0.0.1', {unused_tcp_port})): start PostgreSQL or correct the host and port in DATABASE_URL"
+    )
+    status, _, err = await run_until_exit(env | {"AUDIO_PORT": "0"}, tmp_path)
+    assert status == 2, err
+    assert problem_lines(err) == [f"trainer-bot: {expected}"]
+    assert "Traceback" not in err and "pg-secret" not in err
+
+    status, out, _ = await run_until_exit(env, tmp_path, "check")
+    assert status == 1 and database_row(out) == ["FAIL", expected] and "pg-secret" not in out
