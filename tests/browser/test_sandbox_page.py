@@ -133,13 +133,37 @@ def messages(driver: webdriver.Chrome) -> list[WebElement]:
     return driver.find_elements(By.CSS_SELECTOR, "#messages .message")
 
 
-def last_from(driver: webdriver.Chrome, author: str) -> WebElement | None:
-    found = [m for m in messages(driver) if m.get_attribute("data-author") == author]
-    return found[-1] if found else None
+def count(driver: webdriver.Chrome) -> int:
+    return len(messages(driver))
 
 
-def text_of(message: WebElement) -> str:
-    return message.find_element(By.CLASS_NAME, "content").text
+# The page replaces a message's element whenever the message changes (an edit, a new attachment), so
+# tests hold message ids and read the current element each time.
+def read(driver: webdriver.Chrome, message_id: str, part: Callable[[WebElement], T]) -> T:
+    def current() -> T:
+        return part(driver.find_element(By.CSS_SELECTOR, f'.message[data-id="{message_id}"]'))
+
+    return wait(driver, lambda: (current(),), f"message {message_id}")[0]
+
+
+def content(driver: webdriver.Chrome, message_id: str) -> str:
+    return read(driver, message_id, lambda m: m.find_element(By.CLASS_NAME, "content").text)
+
+
+def whole(driver: webdriver.Chrome, message_id: str) -> str:
+    return read(driver, message_id, lambda m: m.text)
+
+
+def after(driver: webdriver.Chrome, start: int, author: str, what: str, timeout: float = 60) -> str:
+    """The id of the first finished message by `author` among the messages after the first `start`."""
+
+    def found() -> str | None:
+        for message in messages(driver)[start:]:
+            if message.get_attribute("data-author") == author and "is thinking" not in message.text:
+                return message.get_attribute("data-id")
+        return None
+
+    return wait(driver, found, what, timeout)
 
 
 def run_command(driver: webdriver.Chrome, name: str, fill: Callable[[], None] = lambda: None) -> None:
@@ -147,10 +171,8 @@ def run_command(driver: webdriver.Chrome, name: str, fill: Callable[[], None] = 
     box = driver.find_element(By.ID, "text")
     box.clear()
     box.send_keys(f"/{name}")
-    wait(
-        driver, lambda: driver.find_element(By.CSS_SELECTOR, f'.command-choice[data-command="{name}"]'), name
-    )
-    driver.find_element(By.CSS_SELECTOR, f'.command-choice[data-command="{name}"]').click()
+    choice = f'.command-choice[data-command="{name}"]'
+    wait(driver, lambda: driver.find_element(By.CSS_SELECTOR, choice), name).click()
     fill()
     driver.find_element(By.ID, "command-send").click()
 
@@ -161,61 +183,51 @@ def say(driver: webdriver.Chrome, text: str) -> None:
     box.send_keys(Keys.ENTER)
 
 
-def answer_after(driver: webdriver.Chrome, count_before: int, what: str, timeout: float = 60) -> WebElement:
-    """The bot's first finished message after the first `count_before` messages."""
-
-    def found() -> WebElement | None:
-        for message in messages(driver)[count_before:]:
-            if message.get_attribute("data-author") == "trainer-bot" and "is thinking" not in message.text:
-                return message
-        return None
-
-    return wait(driver, found, what, timeout)
-
-
 def test_hi_answers_in_the_channel(browser: webdriver.Chrome) -> None:
-    before = len(messages(browser))
+    before = count(browser)
     run_command(browser, "hi")
-    reply = answer_after(browser, before, "HI!")
-    assert text_of(reply) == "HI!"
-    assert "alice used /hi" in reply.text
+    reply = after(browser, before, "trainer-bot", "HI!")
+    assert content(browser, reply) == "HI!"
+    assert "alice used /hi" in whole(browser, reply)
 
 
 def test_train_with_a_csv_runs_to_the_finished_job(browser: webdriver.Chrome, tmp_path: Path) -> None:
     data = tmp_path / "faq.csv"
     data.write_text("prompt,response\n" + "".join(f"{q},{a}\n" for q, a in TAUGHT.items()), "utf-8")
-    before = len(messages(browser))
+    before = count(browser)
 
     def attach() -> None:
         browser.find_element(By.CSS_SELECTOR, '[data-option="attachment"]').send_keys(str(data))
 
     run_command(browser, "train", attach)
-    reply = answer_after(browser, before, "the /train reply")
-    assert reply.find_element(By.CLASS_NAME, "ephemeral-note").text == "👁 Only you can see this"
-
-    def finished_job() -> WebElement | None:
-        jobs = [m for m in messages(browser)[before:] if "Training job" in text_of(m)]
-        return jobs[0] if jobs and "finished" in text_of(jobs[0]) else None
-
-    job = wait(browser, finished_job, "the finished job", 120)
-    assert "is now active" in text_of(job) and "3 prompt/response pairs" in text_of(job)
-    assert "(edited)" in text_of(job)  # the same message, edited as the job went on
+    job = after(browser, before, "trainer-bot", "the /train reply")
+    assert "Only you can see this" in whole(browser, job)
+    wait(browser, lambda: "finished" in content(browser, job), "the finished job", 120)
+    assert "is now active" in content(browser, job) and "3 prompt/response pairs" in content(browser, job)
+    assert "(edited)" in content(browser, job)  # the same message, edited as the job went on
+    announcement = after(browser, before + 1, "trainer-bot", "the channel's announcement")
+    assert "is live, trained by @alice" in content(browser, announcement)
 
 
 def test_a_taught_question_gets_its_answer(browser: webdriver.Chrome) -> None:
-    before = len(messages(browser))
+    before = count(browser)
     say(browser, "What are your opening hours?")
-    reply = answer_after(browser, before + 1, "a chat answer")
-    assert text_of(reply) == TAUGHT["what are your opening hours"]
-    assert "alice: What are your opening hours?" in reply.find_element(By.CLASS_NAME, "quote").text
+    reply = after(browser, before, "trainer-bot", "a chat answer")
+    assert content(browser, reply) == TAUGHT["what are your opening hours"]
+    assert "alice: What are your opening hours?" in whole(browser, reply)
 
 
 def test_a_correction_through_the_modal_is_used_at_once(browser: webdriver.Chrome) -> None:
-    before = len(messages(browser))
+    before = count(browser)
     say(browser, "who runs the chess club")
-    wrong = answer_after(browser, before + 1, "the answer to correct")
-    ActionChains(browser).move_to_element(wrong).perform()
-    wrong.find_element(By.CLASS_NAME, "apps").click()
+    wrong = after(browser, before, "trainer-bot", "the answer to correct")
+
+    def open_menu(message: WebElement) -> bool:
+        ActionChains(browser).move_to_element(message).perform()
+        message.find_element(By.CLASS_NAME, "apps").click()
+        return True
+
+    read(browser, wrong, open_menu)
     browser.find_element(By.CSS_SELECTOR, '.apps-menu [data-command="Correct this reply"]').click()
     field = wait(
         browser,
@@ -225,16 +237,15 @@ def test_a_correction_through_the_modal_is_used_at_once(browser: webdriver.Chrom
     assert field.get_attribute("value") == TAUGHT["who runs the chess club"]  # pre-filled with my answer
     field.clear()
     field.send_keys("Ivan runs the chess club now, on Thursdays.")
-    before = len(messages(browser))
+    before = count(browser)
     browser.find_element(By.ID, "modal-submit").click()
-    saved = answer_after(browser, before, "the correction's confirmation")
-    assert text_of(saved).startswith("Saved.") and "Only you can see this" in saved.text
+    saved = after(browser, before, "trainer-bot", "the correction's confirmation")
+    assert content(browser, saved).startswith("Saved.") and "Only you can see this" in whole(browser, saved)
 
-    before = len(messages(browser))
+    before = count(browser)
     say(browser, "who runs the chess club?")
-    assert text_of(answer_after(browser, before + 1, "the corrected answer")) == (
-        "Ivan runs the chess club now, on Thursdays."
-    )
+    corrected = after(browser, before, "trainer-bot", "the corrected answer")
+    assert content(browser, corrected) == "Ivan runs the chess club now, on Thursdays."
 
 
 def test_another_member_sees_no_ephemeral_answers_and_no_admin_commands(browser: webdriver.Chrome) -> None:
@@ -257,30 +268,29 @@ def test_a_recorded_voice_message_is_answered_and_spoken_in_the_voice_channel(
 ) -> None:
     if not shutil.which("espeak-ng"):
         pytest.fail("espeak-ng is needed (see README)")
-    browser.find_element(By.CSS_SELECTOR, "button.voice-toggle").click()
-    wait(
-        browser,
-        lambda: "Leave voice" in browser.find_element(By.CSS_SELECTOR, "button.voice-toggle").text,
-        "joining",
-    )
-    before = len(messages(browser))
+    toggle = "button.voice-toggle"
+    wait(browser, lambda: browser.find_element(By.CSS_SELECTOR, toggle), "the voice button").click()
+    wait(browser, lambda: "Leave voice" in browser.find_element(By.CSS_SELECTOR, toggle).text, "joining")
+    before = count(browser)
     browser.find_element(By.ID, "record").click()
     time.sleep(3.5)  # the fake microphone plays the clip (about 1.5 s) on a loop
     browser.find_element(By.ID, "record").click()
-    voice = wait(browser, lambda: last_from(browser, "bob"), "bob's voice message")
-    assert "Voice message" in voice.text
-    reply = answer_after(browser, before + 1, "the answer to the voice message", 120)
-    assert "I heard" in text_of(reply) and TAUGHT["what are your opening hours"] in text_of(reply)
+    voice = after(browser, before, "bob", "bob's voice message")
+    assert "Voice message" in whole(browser, voice)
+    reply = after(browser, before + 1, "trainer-bot", "the answer to the voice message", 120)
+    assert "I heard" in content(browser, reply) and TAUGHT["what are your opening hours"] in content(
+        browser, reply
+    )
     heard = wait(
         browser, lambda: browser.execute_script("return window.sandbox.heard"), "the spoken answer", 60
     )
     assert heard[0].startswith("http://127.0.0.1:") and "/audio/" in heard[0]
     wait(
         browser,
-        lambda: browser.execute_script(
-            "const s = document.getElementById('speaker'); return s.currentTime > 0.5"
-        ),
+        lambda: browser.execute_script("return document.getElementById('speaker').currentTime > 0.5"),
         "the answer playing",
     )
-    bot_in_lounge = browser.find_element(By.CSS_SELECTOR, ".voice-members").text
-    assert "trainer-bot (bot)" in bot_in_lounge and "bob" in bot_in_lounge
+    in_lounge = wait(
+        browser, lambda: browser.find_element(By.CSS_SELECTOR, ".voice-members").text, "the Lounge"
+    )
+    assert "trainer-bot (bot)" in in_lounge and "bob" in in_lounge

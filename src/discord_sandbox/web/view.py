@@ -13,7 +13,7 @@ from typing import Any
 
 from discord_sandbox.emulator import DiscordEmulator
 from discord_sandbox.lavalink import FakeLavalinkNode
-from discord_sandbox.state import Attachment, Interaction, Member, Message
+from discord_sandbox.state import IS_VOICE_MESSAGE, Attachment, Interaction, Member, Message
 
 SHOWN_MESSAGES = 100
 MODAL = 9
@@ -90,17 +90,26 @@ def _message(emulator: DiscordEmulator, message: Message, by_id: dict[int, Inter
         "edited": bool(message.edits),
         "ephemeral": message.ephemeral,
         "loading": message.loading,
-        "voice": bool(message.flags & (1 << 13)),
+        "voice": bool(message.flags & IS_VOICE_MESSAGE),
         "attachments": [_attachment(a) for a in message.attachments],
         "components": message.components,
         "reactions": {emoji: len(users) for emoji, users in message.reactions.items()},
         "reply_to": None
         if referenced is None
-        else {"author": referenced.author.username, "content": referenced.content[:120]},
+        else {
+            "author": referenced.author.username,
+            "content": referenced.content[:120] or _no_text(referenced),
+        },
         "command": None
         if interaction is None
         else {"name": _command_name(interaction), "user": interaction.member.user.username},
     }
+
+
+def _no_text(message: Message) -> str:
+    if message.flags & IS_VOICE_MESSAGE:
+        return "🎤 Voice message"
+    return "📎 " + ", ".join(a.filename for a in message.attachments) if message.attachments else ""
 
 
 def _command_name(interaction: Interaction) -> str:
