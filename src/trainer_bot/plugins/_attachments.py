@@ -6,13 +6,20 @@ import logging
 
 import aiohttp
 import hikari
+import lightbulb
 
+from trainer_bot.config import Settings
 from trainer_bot.errors import UserError
 from trainer_bot.text import human_size
 from trainer_bot.training.catalog import UploadedFile
 
 _LOGGER = logging.getLogger(__name__)
 AUDIO_SUFFIXES = (".ogg", ".oga", ".opus", ".mp3", ".wav", ".m4a", ".flac", ".webm")
+
+
+def upload_limit(ctx: lightbulb.Context, settings: Settings) -> int:
+    """The smaller of Discord's limit for this interaction and the operator's MAX_UPLOAD_MB."""
+    return min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes)
 
 
 async def read_attachment(attachment: hikari.Attachment, limit: int) -> bytes:

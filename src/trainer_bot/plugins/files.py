@@ -7,7 +7,7 @@ import lightbulb
 
 from trainer_bot.config import Settings
 from trainer_bot.layout import FILES
-from trainer_bot.plugins._attachments import read_attachment
+from trainer_bot.plugins._attachments import read_attachment, upload_limit
 from trainer_bot.plugins._shared import (
     MANAGE_GUILD,
     NEEDS_MANAGE_GUILD,
@@ -57,8 +57,7 @@ class FilesUpload(
             self.folder,
             attachment.filename,
             declared_size=attachment.size,
-            # The smaller of Discord's limit for this interaction and the operator's MAX_UPLOAD_MB.
-            size_limit=min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes),
+            size_limit=upload_limit(ctx, settings),
             read=lambda limit: read_attachment(attachment, limit),
         )
         await ctx.respond(replies.saved_text(saved))

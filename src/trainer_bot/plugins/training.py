@@ -12,7 +12,7 @@ import lightbulb
 
 from trainer_bot.config import Settings
 from trainer_bot.errors import UserError
-from trainer_bot.plugins._attachments import read_upload
+from trainer_bot.plugins._attachments import read_upload, upload_limit
 from trainer_bot.plugins._shared import (
     MANAGE_GUILD,
     NEEDS_MANAGE_GUILD,
@@ -32,11 +32,6 @@ T = TypeVar("T")
 TRAINING_CHART = "training-results.png"
 TEST_CHART = "test-results.png"
 ACCURACY_CHART = "accuracy.png"
-
-
-def upload_limit(ctx: lightbulb.Context, settings: Settings) -> int:
-    """The smaller of Discord's limit for this interaction and the operator's MAX_UPLOAD_MB."""
-    return min(ctx.interaction.attachment_size_limit, settings.max_upload_bytes)
 
 
 async def chart_file(draw: Callable[[T], bytes | None], subject: T, filename: str) -> hikari.Bytes | None:
