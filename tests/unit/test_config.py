@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from trainer_bot.config import ConfigError, load_settings
+from trainer_bot.config import ConfigError, Settings, load_settings
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAx.secret-part.do-not-print"
 
@@ -105,3 +106,12 @@ def test_a_node_named_without_its_password_is_refused(
     monkeypatch.setenv("LAVALINK_HOST", "lavalink")
     with pytest.raises(ConfigError, match=r"^LAVALINK_PASSWORD is required with LAVALINK_HOST"):
         load_settings()
+
+
+def test_env_example_and_readme_name_every_setting() -> None:
+    root = Path(__file__).parents[2]
+    example = (root / ".env.example").read_text("utf-8")
+    readme = (root / "README.md").read_text("utf-8")
+    for name in (field.upper() for field in Settings.model_fields):
+        assert re.search(rf"^(# ?)?{name}=", example, re.MULTILINE), f"{name} is missing from .env.example"
+        assert f"`{name}`" in readme, f"{name} is missing from the README's Configuration table"
