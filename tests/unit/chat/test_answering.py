@@ -93,6 +93,7 @@ class Voice:
         self.said: list[tuple[int, str]] = []
         self.spoken = asyncio.Event()
         self.released = 0
+        self.enabled = True  # a Lavalink node is configured
 
     def reserve(self, guild_id: int) -> Voice.Turn:
         return Voice.Turn(self, guild_id)
@@ -191,6 +192,13 @@ async def test_members_in_voice_also_hear_the_answer(setup: Setup) -> None:
     assert setup.voice.said == [(VOICE_CHANNEL, UNKNOWN_ANSWER)]
     await flow.handle(QUESTION, setup.replies)
     assert len(setup.voice.said) == 1  # not in voice: text only
+
+
+async def test_without_voice_configured_answers_stay_in_text(setup: Setup) -> None:
+    setup.voice.enabled = False
+    await setup.flow().handle(replace(QUESTION, voice_channel_id=VOICE_CHANNEL), setup.replies)
+    assert setup.replies.answers == [UNKNOWN_ANSWER]
+    assert setup.voice.said == [] and setup.voice.released == 0  # no turn taken, nothing synthesised
 
 
 async def test_a_turn_is_released_when_there_is_nothing_to_say(setup: Setup) -> None:
