@@ -236,7 +236,7 @@ async def test_check_reports_each_part_and_fails_on_a_wrong_lavalink_password(
         line.split()[0] if not line.startswith("speech") else "speech": line for line in out.splitlines()
     }
     assert status == 0, out
-    assert parts["discord"].split()[1] == "ok" and "migrated to revision 0002" in parts["database"]
+    assert parts["discord"].split()[1] == "ok" and "migrated to revision 0003" in parts["database"]
     assert "tiny.en-bundled" in parts["speech"] and "Lavalink 4" in parts["lavalink"]
     assert parts["audio"].split()[2] == "ok"
 

@@ -1,4 +1,4 @@
-"""`/settings`: the guild's speech language and the voice the bot speaks with."""
+"""`/settings`: the guild's speech language, the voice the bot speaks with, its persona, retention."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import lightbulb
 from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.chat.privacy import PrivacyService
 from trainer_bot.plugins._shared import MANAGE_GUILD, NEEDS_MANAGE_GUILD, require_guild
+from trainer_bot.text import escape_markdown
 
 loader = lightbulb.Loader()
 settings = lightbulb.Group(
@@ -58,6 +59,27 @@ class Voice(
     ) -> None:
         await preferences.set_voice(require_guild(ctx), self.voice)
         await ctx.respond(f"I'll speak with `{self.voice or preferences.default_voice}`.", ephemeral=True)
+
+
+@settings.register
+class Persona(
+    lightbulb.SlashCommand,
+    name="persona",
+    description="Who I am when I answer here: a system prompt (empty: the default)",
+    hooks=[NEEDS_MANAGE_GUILD],
+):
+    text = lightbulb.string(
+        "text", "e.g. You are the friendly helper of our chess club. Empty: the default", default=None
+    )
+
+    @lightbulb.invoke
+    async def invoke(
+        self, ctx: lightbulb.Context, preferences: GuildPreferences = lightbulb.di.INJECTED
+    ) -> None:
+        guild_id = require_guild(ctx)
+        await preferences.set_persona(guild_id, self.text)
+        persona = await preferences.persona(guild_id)
+        await ctx.respond(f"I'll answer here as:\n>>> {escape_markdown(persona)}", ephemeral=True)
 
 
 @settings.register

@@ -169,4 +169,5 @@ class GuildSettings:
     stt_language: str | None = None
     retention_days: int | None = None  # None: the operator's RETENTION_DAYS
     left_at: datetime | None = None
+    persona: str | None = None  # None: the default persona
     updated_at: datetime | None = None

@@ -223,4 +223,5 @@ class GuildSettingsRow(Base):
     stt_language: Mapped[str | None] = mapped_column(String(32))
     retention_days: Mapped[int | None] = mapped_column(Integer)  # None: RETENTION_DAYS
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when the bot was removed from it
+    persona: Mapped[str | None] = mapped_column(Text)  # None: the bundled default persona
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

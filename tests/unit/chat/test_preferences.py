@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trainer_bot.chat.preferences import BadPreference, GuildPreferences
+from trainer_bot.chat.preferences import DEFAULT_PERSONA, BadPreference, GuildPreferences
 from trainer_bot.storage import Database, GuildSettingsRepository
 
 GUILD = 10
@@ -43,3 +43,16 @@ async def test_unknown_languages_and_malformed_voices_change_nothing(database: D
         await prefs.set_voice(GUILD, "../../etc/passwd")
     assert await preferences(database).stt_language(GUILD) is None
     assert await preferences(database).tts_voice(GUILD) == "ru-RU-SvetlanaNeural"
+
+
+async def test_a_persona_is_kept_bounded_and_can_go_back_to_the_default(database: Database) -> None:
+    prefs = preferences(database)
+    assert await prefs.persona(GUILD) == DEFAULT_PERSONA
+    await prefs.set_persona(GUILD, "  You are the helper of our chess club.\x00 ")
+    assert await preferences(database).persona(GUILD) == "You are the helper of our chess club.\ufffd"
+    with pytest.raises(BadPreference, match="at most 1000 characters"):
+        await prefs.set_persona(GUILD, "x" * 1001)
+    assert await prefs.persona(GUILD) == "You are the helper of our chess club.\ufffd"  # unchanged
+    await prefs.set_persona(GUILD, None)
+    assert await preferences(database).persona(GUILD) == DEFAULT_PERSONA
+    assert await prefs.persona(GUILD + 1) == DEFAULT_PERSONA  # another guild is not affected

@@ -29,6 +29,7 @@ class GuildSettingsRepository:
             stt_language=row.stt_language,
             retention_days=row.retention_days,
             left_at=row.left_at,
+            persona=row.persona,
             updated_at=row.updated_at,
         )
 
@@ -43,6 +44,10 @@ class GuildSettingsRepository:
     async def set_retention_days(self, guild_id: int, days: int | None) -> GuildSettings:
         """How long the guild's conversation turns are kept; None goes back to RETENTION_DAYS."""
         return await self._set(guild_id, retention_days=days)
+
+    async def set_persona(self, guild_id: int, persona: str | None) -> GuildSettings:
+        """The system prompt the guild's answers are written with; None goes back to the default."""
+        return await self._set(guild_id, persona=persona)
 
     async def set_left(self, guild_id: int, left_at: datetime | None) -> GuildSettings:
         """When the bot was removed from the guild (None: it is there)."""
