@@ -58,6 +58,10 @@ class Responder:
     def size(self) -> int:
         return len(self._prompts)
 
+    def pairs(self) -> list[Pair]:
+        """Every prompt with the response it gets (one per prompt, the latest taught)."""
+        return [Pair(prompt, response) for prompt, response in zip(self._prompts, self._responses, strict=True)]
+
     def answer(self, text: str, *, threshold: float | None = None) -> Answer:
         limit = self.threshold if threshold is None else threshold
         similarities = (self._pipeline.transform([text]) @ self._matrix).toarray().ravel()
