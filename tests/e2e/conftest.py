@@ -81,6 +81,7 @@ def settings_for(
             "lavalink_port": lavalink_node.port,
             "lavalink_password": lavalink_node.password,
             "audio_port": 0,
+            "llm": "off",  # answers from what was taught; tests of the language model turn it on
         }
         if not voice:
             del values["lavalink_port"], values["lavalink_password"]

@@ -30,7 +30,7 @@ async def test_commands_are_synced_to_the_dev_guild_only(emulator: DiscordEmulat
 async def test_every_command_is_synced_with_its_kind(emulator: DiscordEmulator, bot: TrainerBot) -> None:
     kinds = {command["name"]: command["type"] for command in emulator.guild_commands[emulator.guild.id]}
     slash = {"hi", "instruction", "train", "test", "jobs", "select_dataset", "archive", "getfile", "files"}
-    slash |= {"correct", "feedback", "chat", "join", "leave", "settings", "privacy"}
+    slash |= {"correct", "feedback", "chat", "join", "leave", "settings", "privacy", "export"}
     assert kinds == {name: 1 for name in slash} | {"Correct this reply": 3, "Transcribe": 3}
     chat = emulator.command("chat")
     assert chat["default_member_permissions"] == "32"

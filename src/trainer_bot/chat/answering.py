@@ -7,9 +7,12 @@ import logging
 from collections.abc import Coroutine
 from typing import Literal
 
-from trainer_bot.chat.conversation import ConversationService, Reply
+from trainer_bot.chat.conversation import AnswerKind, ConversationService, Reply
+from trainer_bot.chat.generating import GuildBusy, ModelAnswers
 from trainer_bot.chat.messages import IncomingMessage, ReplyChannel
+from trainer_bot.chat.streaming import StreamedAnswer
 from trainer_bot.errors import UserError
+from trainer_bot.llm.engine import LanguageModelError
 from trainer_bot.speech.listening import Listening
 from trainer_bot.storage import TurnSource
 from trainer_bot.text import escape_markdown
@@ -18,6 +21,10 @@ from trainer_bot.voice.speaking import Speaking, SpeakingTurn
 _LOGGER = logging.getLogger(__name__)
 EMPTY_PROMPT = "Hi! Ask me something after the mention, or reply to one of my messages."
 NOTHING_HEARD = "I couldn't hear any words in that recording."
+MODEL_DOWN_NOTE = "My language model isn't answering right now, so this is what I was taught."
+BUSY_NOTE = "I've written a lot of answers here in the last minute, so this is what I was taught."
+# What the language model is asked to improve on; taught answers and corrections are given verbatim.
+_WRITTEN_FOR = (AnswerKind.CLASSIFIED, AnswerKind.UNKNOWN)
 
 ChatMode = Literal["mention", "all"]
 
@@ -30,7 +37,9 @@ class ChatFlow:
         speaking: Speaking,
         *,
         mode: ChatMode,
+        writer: ModelAnswers | None = None,
     ) -> None:
+        self._writer = writer  # None: LLM=off, answers come from what was taught alone
         self._conversation = conversation
         self._listening = listening
         self._speaking = speaking
@@ -86,9 +95,12 @@ class ChatFlow:
             return None
         async with channel.typing():
             reply = await self._conversation.reply_to(message.guild_id, prompt)
-        shown = f"🎙️ I heard: “{escape_markdown(heard)}”\n\n{reply.text}" if heard else reply.text
+        prefix = f"🎙️ I heard: “{escape_markdown(heard)}”\n\n" if heard else ""
         # The turn is keyed by the message carrying the rating buttons, so a rating finds what it rates.
-        rated_message_id = await channel.answer(shown)
+        if self._writer is not None and reply.kind in _WRITTEN_FOR:
+            reply, rated_message_id = await self._written(message, prompt, reply, channel, prefix)
+        else:
+            rated_message_id = await channel.answer(prefix + reply.text)
         await self._conversation.remember(
             guild_id=message.guild_id,
             channel_id=message.channel_id,
@@ -99,6 +111,38 @@ class ChatFlow:
             source=TurnSource.VOICE if heard else TurnSource.TEXT,
         )
         return reply
+
+    async def _written(
+        self, message: IncomingMessage, prompt: str, taught: Reply, channel: ReplyChannel, prefix: str
+    ) -> tuple[Reply, int]:
+        """The language model's answer, streamed; what was taught (with a short note) when it fails."""
+        assert self._writer is not None
+        out = StreamedAnswer(channel, prefix=prefix)
+        history = await message.history.turns() if message.history is not None else ()
+        try:
+            async with channel.typing():
+                await self._writer.write(message.guild_id, prompt, out, hint=taught.hint, history=history)
+        except GuildBusy:
+            return await self._fall_back(out, taught, BUSY_NOTE)
+        except (LanguageModelError, TimeoutError) as failure:
+            _LOGGER.warning(
+                "guild %s: %s did not answer (%s); answering from what was taught",
+                message.guild_id,
+                self._writer.model_name,
+                failure or "deadline",
+            )
+            return await self._fall_back(out, taught, MODEL_DOWN_NOTE)
+        if not out.text.strip():  # the model had nothing to say
+            return await self._fall_back(out, taught, None)
+        written = Reply(out.text.strip(), AnswerKind.GENERATED, taught.model_version)
+        return written, await out.finish(written.text)
+
+    @staticmethod
+    async def _fall_back(out: StreamedAnswer, taught: Reply, note: str | None) -> tuple[Reply, int]:
+        if out.started:  # cut short mid-answer: keep what members have read, and say it was cut
+            cut = Reply(out.text.strip() + " …", AnswerKind.GENERATED, taught.model_version)
+            return cut, await out.finish(cut.text)
+        return taught, await out.finish(taught.text + (f"\n-# {note}" if note else ""))
 
     async def _transcribe(self, message: IncomingMessage, channel: ReplyChannel) -> str:
         assert message.recording is not None

@@ -8,8 +8,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from trainer_bot.chat.grounding import Material, MaterialKind
+from trainer_bot.chat.taught import TaughtIndexes
 from trainer_bot.errors import UserError
-from trainer_bot.ml import Responder, TrainingError, fit_responder
+from trainer_bot.ml import Responder
 from trainer_bot.ml.examples import Pair
 from trainer_bot.storage import (
     ConversationRepository,
@@ -26,6 +28,8 @@ _LOGGER = logging.getLogger(__name__)
 MAX_PROMPT_CHARS = 4000
 MAX_CORRECTION_CHARS = 2000
 RATING_LOOKUPS, RATING_LOOKUP_PAUSE = 10, 0.1
+# Material for the language model: the closest few of each kind, and nothing barely related.
+MATERIAL_PER_KIND, MATERIAL_MIN_SIMILARITY = 3, 0.2
 UNKNOWN_ANSWER = (
     "I don't know that yet. Teach me: train me on prompt/response pairs with /train, "
     "or correct one of my answers with /correct or the message menu Apps → Correct this reply."
@@ -42,6 +46,7 @@ class AnswerKind(StrEnum):
     CORRECTED = "corrected"  # a member's correction for a close prompt
     LEARNED = "learned"  # a prompt/response pair from training
     CLASSIFIED = "classified"  # the classifier's label for the text
+    GENERATED = "generated"  # written by the language model, grounded in what the guild taught
     UNKNOWN = "unknown"
 
 
@@ -50,6 +55,7 @@ class Reply:
     text: str
     kind: AnswerKind
     model_version: str | None
+    hint: str | None = None  # the classifier's opinion, for a language model to weigh
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,7 @@ class ConversationService:
         self._repository = repository
         self._models = models
         # guild -> index over its corrected prompts (None: no corrections); absent: build on next use.
-        self._corrections: dict[int, Responder | None] = {}
-        self._index_locks: dict[int, asyncio.Lock] = {}
+        self._taught = TaughtIndexes(repository)
         self._chat_channels: dict[int, set[int]] = {}
         self._told_refused: dict[int, str] = {}
 
@@ -94,7 +99,7 @@ class ConversationService:
         if refused is not None and self._told_refused.get(guild_id) != refused:
             self._told_refused[guild_id] = refused  # the guild hears it once per refused version
             return Reply(REFUSED_MODEL.format(version=refused), AnswerKind.UNKNOWN, None)
-        index = await self._correction_index(guild_id)
+        index = await self._taught.corrections(guild_id)
         if index is not None:
             found = await asyncio.to_thread(index.answer, prompt)
             if found.response is not None:
@@ -108,7 +113,8 @@ class ConversationService:
             if model.has_classifier:
                 [prediction] = await asyncio.to_thread(model.predict, [prompt])
                 label = f"I'd say this is **{prediction.label}** ({prediction.confidence:.0%} sure)."
-                return Reply(label, AnswerKind.CLASSIFIED, version)
+                hint = f"{prediction.label} ({prediction.confidence:.0%} sure)"
+                return Reply(label, AnswerKind.CLASSIFIED, version, hint=hint)
         return Reply(UNKNOWN_ANSWER, AnswerKind.UNKNOWN, None)
 
     async def remember(
@@ -174,32 +180,48 @@ class ConversationService:
             corrected_by=user_id,
             turn_id=turn.id if turn else None,
         )
-        self._corrections.pop(guild_id, None)  # rebuilt with this correction on the next message
+        self._taught.forget(guild_id, "corrections")  # rebuilt with this correction on the next message
         _LOGGER.info("guild %s: correction %s stored for %r", guild_id, stored.id, answered.prompt[:60])
         return stored
 
     async def correction_pairs(self, guild_id: int) -> list[Pair]:
         """Corrections as training pairs, so the next /train learns them too (the latest per prompt wins)."""
-        corrections = await self._repository.corrections_for_guild(guild_id)
-        return [Pair(c.prompt, c.corrected_answer) for c in corrections if c.prompt.strip()]
+        return await self._taught.correction_pairs(guild_id)
 
-    async def _correction_index(self, guild_id: int) -> Responder | None:
-        if guild_id in self._corrections:
-            return self._corrections[guild_id]
-        async with self._index_locks.setdefault(guild_id, asyncio.Lock()):
-            if guild_id not in self._corrections:
-                self._corrections[guild_id] = await self._build_index(guild_id)
-            return self._corrections[guild_id]
+    async def material(self, guild_id: int, question: str) -> list[Material]:
+        """What this guild taught that is closest to `question`: corrections first, then pairs from its
+        training data, then answers members liked; for a language model to ground its answer in."""
+        indexes: list[tuple[MaterialKind, Responder | None]] = [
+            ("correction", await self._taught.corrections(guild_id)),
+            ("taught", await self._taught_pairs(guild_id)),
+            ("liked", await self._taught.liked(guild_id)),
+        ]
+        found: list[Material] = []
+        for kind, index in indexes:
+            if index is None:
+                continue
+            hits = await asyncio.to_thread(index.nearest, question, MATERIAL_PER_KIND)
+            found += [
+                Material(kind, hit.matched_prompt, hit.response)
+                for hit in hits
+                if hit.similarity >= MATERIAL_MIN_SIMILARITY and hit.response
+            ]
+        return found
 
-    async def _build_index(self, guild_id: int) -> Responder | None:
-        pairs = await self.correction_pairs(guild_id)
-        if not pairs:
-            return None
-        try:
-            return await asyncio.to_thread(fit_responder, pairs)
-        except TrainingError:  # e.g. every corrected prompt was emoji only: nothing to match against
-            _LOGGER.info("guild %s: corrections have no words to index", guild_id)
-            return None
+    async def everything_taught(self, guild_id: int) -> list[Material]:
+        """All of it, for /export: corrections (latest first), trained pairs, then liked answers."""
+        corrections = reversed(await self._taught.correction_pairs(guild_id))
+        responder = await self._taught_pairs(guild_id)
+        liked = await self._taught.liked_pairs(guild_id)
+        return [
+            *(Material("correction", p.prompt, p.response) for p in corrections),
+            *(Material("taught", p.prompt, p.response) for p in (responder.pairs() if responder else [])),
+            *(Material("liked", p.prompt, p.response) for p in reversed(liked)),
+        ]
+
+    async def _taught_pairs(self, guild_id: int) -> Responder | None:
+        current = await self._models.current(guild_id)
+        return current[1].responder if current is not None else None
 
     async def feedback(self, *, guild_id: int | None, channel_id: int, author_id: int, text: str) -> Feedback:
         if not text.strip():
@@ -222,15 +244,18 @@ class ConversationService:
             turn = await self._repository.turn_by_message(bot_message_id)
         if turn is None:
             raise NotMyAnswer("That answer is no longer on record, so it cannot be rated.")
-        return await self._repository.rate(turn.id, user_id, value)
+        rating = await self._repository.rate(turn.id, user_id, value)
+        if turn.guild_id is not None:
+            self._taught.forget(turn.guild_id, "liked")  # what members like is material from now on
+        return rating
 
     def forget_caches(self, guild_id: int | None) -> None:
         """Data was deleted (a member's, old turns, or a whole guild's): rebuild what came from it."""
         if guild_id is None:
-            self._corrections.clear()
+            self._taught.forget(None)
             self._chat_channels.clear()
         else:
-            self._corrections.pop(guild_id, None)
+            self._taught.forget(guild_id)
             self._chat_channels.pop(guild_id, None)
 
     # -- where to chat ----------------------------------------------------------------------------------

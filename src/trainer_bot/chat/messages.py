@@ -5,9 +5,12 @@ The chat plugin adapts Discord's objects to these; tests can hand in their own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
+
+from trainer_bot.chat.grounding import HistoryTurn
 
 
 class Recording(Protocol):
@@ -21,6 +24,14 @@ class Recording(Protocol):
         ...
 
 
+class ReplyChain(Protocol):
+    """The messages this one replies to, read only when an answer needs them."""
+
+    async def turns(self) -> Sequence[HistoryTurn]:
+        """Oldest first; bounded, and empty when they cannot be fetched in time."""
+        ...
+
+
 @dataclass(frozen=True)
 class IncomingMessage:
     guild_id: int | None  # None: a direct message
@@ -30,6 +41,7 @@ class IncomingMessage:
     addressed: bool  # it mentions the bot or replies to one of its messages
     recording: Recording | None
     voice_channel_id: int | None  # where the author is listening, if anywhere
+    history: ReplyChain | None = None  # the reply chain, when the message is a reply
 
 
 class ReplyChannel(Protocol):
@@ -41,6 +53,10 @@ class ReplyChannel(Protocol):
 
     async def answer(self, text: str) -> int:
         """The answer, split to fit and carrying the rating buttons; the id of the message that has them."""
+        ...
+
+    async def edit(self, message_id: int, text: str) -> None:
+        """Replace the text of an answer sent with `answer` (a streamed answer growing)."""
         ...
 
     def typing(self) -> AbstractAsyncContextManager[None]:

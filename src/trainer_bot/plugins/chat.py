@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
@@ -11,6 +12,7 @@ import lightbulb
 
 from trainer_bot.chat.answering import NOTHING_HEARD, ChatFlow
 from trainer_bot.chat.conversation import ConversationService, NotMyAnswer
+from trainer_bot.chat.grounding import HistoryTurn
 from trainer_bot.chat.messages import IncomingMessage
 from trainer_bot.errors import UserError
 from trainer_bot.plugins._attachments import AttachedRecording, first_audio, read_attachment
@@ -21,6 +23,8 @@ from trainer_bot.text import split_message
 loader = lightbulb.Loader()
 RATE_PREFIX = "rate:"
 RATINGS = {f"{RATE_PREFIX}up": 1, f"{RATE_PREFIX}down": -1}
+# The conversation a reply continues: at most this many earlier messages, fetched within this long.
+CHAIN_MESSAGES, CHAIN_SECONDS = 6, 2.0
 
 
 def rating_buttons(rest: hikari.api.RESTClient) -> hikari.api.MessageActionRowBuilder:
@@ -50,8 +54,38 @@ class MessageReplies:
             )
         return int(sent.id)
 
+    async def edit(self, message_id: int, text: str) -> None:
+        await self._rest.edit_message(self._message.channel_id, message_id, text)
+
     def typing(self) -> AbstractAsyncContextManager[None]:
         return self._rest.trigger_typing(self._message.channel_id)
+
+
+class DiscordReplyChain:
+    """The chat flow's `ReplyChain`: the messages a reply continues, read from Discord on demand."""
+
+    def __init__(self, message: hikari.Message, rest: hikari.api.RESTClient, me: int) -> None:
+        self._message = message
+        self._rest = rest
+        self._me = me
+
+    async def turns(self) -> Sequence[HistoryTurn]:
+        turns: list[HistoryTurn] = []
+        current = self._message.referenced_message
+        try:
+            async with asyncio.timeout(CHAIN_SECONDS):
+                while current is not None and len(turns) < CHAIN_MESSAGES:
+                    author = current.author.id if isinstance(current.author, hikari.User) else None
+                    text = re.sub(rf"<@!?{self._me}>", "", current.content or "").strip()
+                    if text:
+                        turns.insert(0, HistoryTurn("assistant" if author == self._me else "user", text))
+                    reference = current.message_reference
+                    if not isinstance(reference, hikari.MessageReference) or reference.id is None:
+                        break
+                    current = await self._rest.fetch_message(current.channel_id, reference.id)
+        except (TimeoutError, hikari.HikariError):
+            pass  # an answer without the older context beats no answer
+        return turns
 
 
 def incoming(message: hikari.Message, me: int, bot: hikari.GatewayBot) -> IncomingMessage:
@@ -70,6 +104,7 @@ def incoming(message: hikari.Message, me: int, bot: hikari.GatewayBot) -> Incomi
         addressed=(isinstance(mentions, Sequence) and me in mentions) or replies_to_me,
         recording=AttachedRecording(recording) if recording is not None else None,
         voice_channel_id=voice.channel_id if voice is not None else None,
+        history=DiscordReplyChain(message, bot.rest, me) if referenced is not None else None,
     )
 
 

@@ -51,6 +51,9 @@ class Replies:
         self.answers.append(text)
         return 9000 + len(self.answers)
 
+    async def edit(self, message_id: int, text: str) -> None:
+        self.answers[message_id - 9001] = text
+
     def typing(self) -> contextlib.AbstractAsyncContextManager[None]:
         return contextlib.nullcontext()
 
@@ -113,6 +116,7 @@ class Voice:
 
 class Setup:
     def __init__(self, database: Database, workspaces: Workspaces) -> None:
+        self.database = database
         models = ActiveModels(workspaces, ModelVersionRepository(database), b"k" * 32)
         self.conversation = ConversationService(ConversationRepository(database), models)
         self.preferences = GuildPreferences(

@@ -585,3 +585,28 @@ async def test_guild_settings_default_then_update_one_at_a_time(db: Database, ot
     assert stored.updated_at is not None
     reset = await settings.set_tts_voice(GUILD, None)
     assert (reset.tts_voice, reset.stt_language) == (None, "de")
+
+
+async def test_liked_turns_are_the_guilds_answers_rated_up_more_than_down(db: Database, other: Database) -> None:
+    conversation = ConversationRepository(db)
+
+    async def turn(guild: int, prompt: str) -> int:
+        added = await conversation.add_turn(
+            guild_id=guild,
+            channel_id=CHANNEL,
+            author_id=USER,
+            prompt=prompt,
+            answer=f"answer to {prompt}",
+            model_version=None,
+            bot_message_id=None,
+        )
+        return added.id
+
+    loved, split, disliked, elsewhere = [
+        await turn(g, p) for g, p in [(GUILD, "a"), (GUILD, "b"), (GUILD, "c"), (OTHER_GUILD, "d")]
+    ]
+    for turn_id, votes in [(loved, [1, 1]), (split, [1, -1]), (disliked, [-1]), (elsewhere, [1])]:
+        for voter, value in enumerate(votes):
+            await conversation.rate(turn_id, USER + voter, value)
+    liked = await ConversationRepository(other).liked_turns(GUILD)
+    assert [t.prompt for t in liked] == ["a"]

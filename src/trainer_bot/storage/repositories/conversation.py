@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.db import Database
@@ -184,6 +184,20 @@ class ConversationRepository:
         async with self._db.session() as session:
             rows = (await session.scalars(statement)).all()
         return [_rating(row) for row in rows]
+
+    async def liked_turns(self, guild_id: int, *, limit: int = 500) -> list[ConversationTurn]:
+        """The guild's answers that members rated up more than down, newest first (at most `limit`)."""
+        score = func.sum(RatingRow.value)
+        liked = select(RatingRow.turn_id).group_by(RatingRow.turn_id).having(score > 0).scalar_subquery()
+        statement = (
+            select(ConversationTurnRow)
+            .where(ConversationTurnRow.guild_id == guild_id, ConversationTurnRow.id.in_(liked))
+            .order_by(ConversationTurnRow.id.desc())
+            .limit(limit)
+        )
+        async with self._db.session() as session:
+            rows = (await session.scalars(statement)).all()
+        return [_turn(row) for row in rows]
 
     async def enable_channel(self, guild_id: int, channel_id: int, enabled_by: int) -> bool:
         """Let the bot chat in a channel. False if it already could (the first enabler is kept)."""
