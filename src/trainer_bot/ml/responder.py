@@ -5,14 +5,17 @@ tolerate typos, spelling variants and Russian inflection). Stop words are remove
 `normalize`): without that, "how do I bake bread" scored 0.54 against "How do I reset my password?",
 above most sensible thresholds. Question words are kept in the word features only, so "when is the
 meeting" and "where is the meeting" stay distinct. A question gets the response of the most
-cosine-similar prompt, or none when the best similarity is under the threshold.
+cosine-similar prompt that also asks the same question (see `matching`: similar wording is not enough,
+"the capital of Germany" is one word away from "the capital of France"), or none when no prompt over the
+threshold does.
 
-Threshold: on the paraphrase set in tests/unit/test_ml.py, paraphrases scored 0.66-1.0 and unrelated
-questions 0.14-0.39, so the default 0.45 sits in that gap. Known limits of a lexical match: prompts
-made only of stop words ("how are you" vs "who are you") look alike, and sharing one content word
-("what time is it" vs "what time does the server restart", 0.50) can pass.
+Threshold: on the paraphrase set in tests/unit/ml/test_learning.py, paraphrases scored 0.66-1.0 and
+unrelated questions 0.14-0.39, so the default 0.45 sits in that gap. Similarity alone also passed prompts
+made only of stop words ("how are you" vs "who are you") and ones sharing a single content word ("what
+time is it" vs "what time does the server restart", 0.50); `matching` now refuses both.
 
-Thread-safety: `answer` only reads fitted state, so concurrent calls from worker threads are safe.
+Thread-safety: `answer` and `nearest` only read fitted state (matching's caches are thread-safe), so
+concurrent calls from worker threads are safe.
 """
 
 from __future__ import annotations
@@ -28,9 +31,14 @@ from sklearn.preprocessing import Normalizer
 from trainer_bot.ml.classifier import is_empty_vocabulary
 from trainer_bot.ml.errors import TrainingError
 from trainer_bot.ml.examples import Pair
+from trainer_bot.ml.matching import Mismatch, mismatch
 from trainer_bot.ml.normalize import WORD_PATTERN, content_text, content_words, normalize_text
 
 DEFAULT_THRESHOLD = 0.45
+MAX_NEAREST = 20  # `nearest` hits at most: they are read by people or fed to a language model as context
+# Prompts over the threshold that `answer` checks with `matching`, most similar first: past a few, the
+# next one is a paraphrase of a rejected one and fails for the same reason.
+_CANDIDATES = 5
 # Characters carry the typo/inflection tolerance; words only sharpen exact matches, so they weigh less.
 _WORD_WEIGHT = 0.5
 
@@ -40,6 +48,20 @@ class Answer:
     response: str | None  # None: nothing similar enough ("I don't know that yet")
     similarity: float  # cosine similarity of the best prompt, in [0, 1]
     matched_prompt: str | None  # the best prompt when it passed the threshold
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One of the prompts most similar to a question (`Responder.nearest`)."""
+
+    matched_prompt: str
+    response: str
+    similarity: float  # cosine similarity in [0, 1]
+    mismatch: Mismatch | None  # why it is not the same question; None: it is (see `matching`)
+
+    @property
+    def matches(self) -> bool:
+        return self.mismatch is None
 
 
 class Responder:
@@ -60,18 +82,44 @@ class Responder:
 
     def pairs(self) -> list[Pair]:
         """Every prompt with the response it gets (one per prompt, the latest taught)."""
-        return [Pair(prompt, response) for prompt, response in zip(self._prompts, self._responses, strict=True)]
+        return [
+            Pair(prompt, response) for prompt, response in zip(self._prompts, self._responses, strict=True)
+        ]
 
     def answer(self, text: str, *, threshold: float | None = None) -> Answer:
         limit = self.threshold if threshold is None else threshold
-        similarities = (self._pipeline.transform([text]) @ self._matrix).toarray().ravel()
-        best = int(np.argmax(similarities))
-        similarity = float(np.clip(similarities[best], 0.0, 1.0))  # rounding can overshoot 1.0 slightly
-        if similarity < limit or similarity == 0.0:
-            return Answer(response=None, similarity=similarity, matched_prompt=None)
-        return Answer(
-            response=self._responses[best], similarity=similarity, matched_prompt=self._prompts[best]
-        )
+        similarities = self._similarities(text)
+        ranked = _top(similarities, _CANDIDATES)
+        best = float(similarities[ranked[0]])
+        for index in ranked:
+            similarity = float(similarities[index])
+            if similarity < limit or similarity == 0.0:
+                break
+            if mismatch(text, self._prompts[index]) is None:
+                return Answer(self._responses[index], similarity, self._prompts[index])
+        return Answer(response=None, similarity=best, matched_prompt=None)
+
+    def nearest(self, text: str, k: int) -> list[Hit]:
+        """The `k` prompts most similar to `text` (at most MAX_NEAREST), most similar first, whatever the
+        threshold, each saying whether it asks the same question. Prompts sharing nothing with it are left
+        out, so fewer than `k` may come back."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, not {k}")
+        similarities = self._similarities(text)
+        return [
+            Hit(
+                self._prompts[index],
+                self._responses[index],
+                float(similarities[index]),
+                mismatch(text, self._prompts[index]),
+            )
+            for index in _top(similarities, min(k, MAX_NEAREST))
+            if similarities[index] > 0.0
+        ]
+
+    def _similarities(self, text: str) -> np.ndarray:
+        similarities: np.ndarray = (self._pipeline.transform([text]) @ self._matrix).toarray().ravel()
+        return np.clip(similarities, 0.0, 1.0, out=similarities)  # rounding can overshoot 1.0 slightly
 
 
 def fit_responder(pairs: Sequence[Pair], *, threshold: float = DEFAULT_THRESHOLD) -> Responder:
@@ -107,6 +155,13 @@ def build_pipeline() -> Pipeline:
 
 def _vectorizer(preprocessor: Callable[[str], str], **options: object) -> TfidfVectorizer:
     return TfidfVectorizer(preprocessor=preprocessor, sublinear_tf=True, dtype=np.float32, **options)
+
+
+def _top(similarities: np.ndarray, k: int) -> list[int]:
+    """Indexes of the k largest similarities, largest first (ties: the earlier prompt)."""
+    k = min(k, len(similarities))
+    candidates = np.argpartition(-similarities, k - 1)[:k]
+    return sorted(candidates.tolist(), key=lambda index: (-similarities[index], index))
 
 
 def _latest_per_prompt(pairs: Sequence[Pair]) -> tuple[list[str], list[str]]:

@@ -250,8 +250,12 @@ def test_unrelated_prompts_get_no_answer(faq: TrainedModel, question: str) -> No
 
 
 def test_threshold_can_be_overridden(faq: TrainedModel) -> None:
-    assert faq.answer("is it going to rain", threshold=0.05).response is not None
+    similarity = faq.answer("capital of france?").similarity
+    assert faq.answer("capital of france?", threshold=similarity - 0.01).response == "Paris"
+    assert faq.answer("capital of france?", threshold=similarity + 0.01).response is None
     assert faq.answer("What is the capital of France?", threshold=1.01).response is None
+    # A low threshold alone no longer lets an unrelated question through: it must ask the same thing.
+    assert faq.answer("is it going to rain", threshold=0.05).response is None
 
 
 def test_a_later_pair_for_the_same_prompt_is_a_correction() -> None:
