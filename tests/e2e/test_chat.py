@@ -126,6 +126,23 @@ async def test_correct_by_message_id_and_refusals(
     del hi
 
 
+async def test_a_correction_answers_its_question_and_not_one_about_another_country(
+    emulator: DiscordEmulator, bot: TrainerBot, bob: Member
+) -> None:
+    question = await emulator.send_message(bob, "What is the capital of France?", mention_bot=True)
+    answer = await answer_to(emulator, question)
+    saved = await emulator.response(
+        await emulator.slash(bob, "correct", {"message_id": str(answer.id), "correction": "Paris"})
+    )
+    assert saved.ephemeral and "Paris" in saved.content
+
+    # One word away from the corrected prompt, but another question: "Paris" would be a wrong answer.
+    germany = await emulator.send_message(bob, "What is the capital of Germany?", mention_bot=True)
+    assert (await answer_to(emulator, germany)).content != "Paris"
+    paraphrase = await emulator.send_message(bob, "what's france's capital city?", mention_bot=True)
+    assert (await answer_to(emulator, paraphrase)).content == "Paris"
+
+
 async def test_feedback_and_ratings_are_stored(
     emulator: DiscordEmulator, bot: TrainerBot, bob: Member, alice: Member
 ) -> None:
