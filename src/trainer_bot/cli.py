@@ -19,14 +19,23 @@ from trainer_bot.config import ConfigError, Settings, configure_logging, load_se
 EXIT_CONFIG = 2
 
 
-def _run() -> int:
+def _configured(*, needs_token: bool = False) -> Settings | None:
+    """The settings, with logging set up; None once the one line saying what is wrong is printed."""
     try:
         settings = load_settings()
-        settings.bot_user_id()  # a token that is not a bot token stops here, in one line
+        if needs_token:
+            settings.bot_user_id()  # a token that is not a bot token stops here, in one line
     except ConfigError as exc:
         print(f"trainer-bot: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
+        return None
     configure_logging(settings.log_level)
+    return settings
+
+
+def _run() -> int:
+    settings = _configured(needs_token=True)
+    if settings is None:
+        return EXIT_CONFIG
 
     from trainer_bot.app import TrainerBot  # imported late: hikari is slow to import
 
@@ -51,12 +60,9 @@ def _until_stopped(serve: Callable[[], Coroutine[Any, Any, None]], settings: Set
 
 def _stt_server(host: str, port: int) -> int:
     """The local Whisper worker behind an OpenAI-compatible API, for deployments that scale speech apart."""
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"trainer-bot: {exc}", file=sys.stderr)
+    settings = _configured()
+    if settings is None:
         return EXIT_CONFIG
-    configure_logging(settings.log_level)
 
     from trainer_bot.speech.stt import transcriber_for
     from trainer_bot.speech.stt_server import serve_stt
@@ -77,12 +83,9 @@ def _stt_server(host: str, port: int) -> int:
 
 def _sandbox(host: str, port: int) -> int:
     """The bot against the local Discord emulator and fake Lavalink node, used from a web page."""
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"trainer-bot: {exc}", file=sys.stderr)
+    settings = _configured()
+    if settings is None:
         return EXIT_CONFIG
-    configure_logging(settings.log_level)
 
     from trainer_bot.sandbox import serve_sandbox  # imported late: hikari is slow to import
 
