@@ -587,7 +587,9 @@ async def test_guild_settings_default_then_update_one_at_a_time(db: Database, ot
     assert (reset.tts_voice, reset.stt_language) == (None, "de")
 
 
-async def test_liked_turns_are_the_guilds_answers_rated_up_more_than_down(db: Database, other: Database) -> None:
+async def test_liked_turns_are_the_guilds_answers_rated_up_more_than_down(
+    db: Database, other: Database
+) -> None:
     conversation = ConversationRepository(db)
 
     async def turn(guild: int, prompt: str) -> int:
