@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# espeak-ng: the offline speech engine, used when edge-tts is unreachable.
+# espeak-ng: the offline speech engine, used when edge-tts is unreachable. build-essential: llama-cpp-python
+# (the embedded language model) is compiled at install, for the CPU of the machine that builds the image.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends espeak-ng \
+    && apt-get install -y --no-install-recommends espeak-ng build-essential \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
