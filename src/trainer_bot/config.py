@@ -60,6 +60,20 @@ class Settings(BaseSettings):
     # Engines in the order they are tried; "edge" needs the internet, "espeak" works offline.
     tts_engines: Annotated[tuple[Literal["edge", "espeak"], ...], NoDecode] = ("edge", "espeak")
 
+    # The language model that writes chat answers: "embedded" runs a GGUF file in this process (the bundled
+    # SmolLM2-135M unless LLM_MODEL names another file), "url" asks any OpenAI-compatible server (OpenAI,
+    # Ollama, llama.cpp's server, vLLM, LM Studio) at LLM_URL for the model LLM_MODEL, "off" never asks one.
+    llm: Literal["embedded", "url", "off"] = "embedded"
+    llm_url: str | None = None  # the server's base URL, including /v1
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_max_tokens: int = Field(default=256, ge=1, le=8192)  # the longest answer, in tokens
+    # The whole answer's deadline, from the request to the last piece; a slower model is given up on.
+    llm_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    llm_threads: int = Field(default=2, ge=1, le=64)  # CPU threads of the embedded model
+    # The embedded model's context: prompt and answer together; more costs memory (the KV cache).
+    llm_context_tokens: int = Field(default=2048, ge=256, le=131072)
+
     # Voice channels: the Lavalink node, and the HTTP server it fetches generated speech from. No default
     # password: a well-known one lets the bot talk to whatever node happens to listen on the port.
     # Without LAVALINK_PASSWORD (or LAVALINK_NODES) voice is off and answers stay in text.
@@ -91,7 +105,7 @@ class Settings(BaseSettings):
             raise ValueError("guild ids are positive numbers")
         return value
 
-    @field_validator("discord_api_url", "audio_public_url")
+    @field_validator("discord_api_url", "audio_public_url", "llm_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
@@ -130,6 +144,23 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"LAVALINK_PASSWORD is required with {'/'.join(sorted(n.upper() for n in named))}: "
                 "set it to the node's password (or remove the node settings to run without voice)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _llm_is_complete(self) -> Settings:
+        if self.llm == "url":
+            missing = [name for name in ("llm_url", "llm_model") if not getattr(self, name)]
+            if missing:
+                raise ValueError(
+                    f"{' and '.join(n.upper() for n in missing)} {'is' if len(missing) == 1 else 'are'} "
+                    "required with LLM=url: set the server's address (http://host:port/v1) and the model's "
+                    "name, or set LLM=embedded or LLM=off"
+                )
+        if self.llm == "embedded" and self.llm_max_tokens >= self.llm_context_tokens:
+            raise ValueError(
+                "LLM_MAX_TOKENS must be smaller than LLM_CONTEXT_TOKENS: the answer shares the context with "
+                "the prompt"
             )
         return self
 

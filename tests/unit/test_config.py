@@ -108,6 +108,58 @@ def test_a_node_named_without_its_password_is_refused(
         load_settings()
 
 
+def test_the_language_model_defaults_to_the_embedded_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "LLM",
+        "LLM_URL",
+        "LLM_MODEL",
+        "LLM_MAX_TOKENS",
+        "LLM_TIMEOUT_SECONDS",
+        "LLM_CONTEXT_TOKENS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert (settings.llm, settings.llm_model, settings.llm_max_tokens) == ("embedded", None, 256)
+    assert (settings.llm_timeout_seconds, settings.llm_threads, settings.llm_context_tokens) == (
+        10.0,
+        2,
+        2048,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"LLM": "url"}, "LLM_URL and LLM_MODEL are required with LLM=url"),
+        ({"LLM": "url", "LLM_URL": "http://127.0.0.1:11434/v1"}, "LLM_MODEL is required with LLM=url"),
+        ({"LLM_MAX_TOKENS": "4096"}, "LLM_MAX_TOKENS must be smaller than LLM_CONTEXT_TOKENS"),
+        ({"LLM_URL": "localhost:11434"}, "LLM_URL is invalid: Value error, must start with http"),
+        ({"LLM": "cloud"}, "LLM is invalid"),
+    ],
+)
+def test_an_incomplete_language_model_setting_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("LLM", "LLM_URL", "LLM_MODEL", "LLM_MAX_TOKENS", "LLM_CONTEXT_TOKENS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}") as refused:
+        load_settings()
+    assert "\n" not in str(refused.value)
+
+
+def test_the_language_model_key_is_a_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LLM_API_KEY", "sk-do-not-print")
+    settings = load_settings()
+    assert "sk-do-not-print" not in repr(settings) and "sk-do-not-print" not in str(settings.model_dump())
+
+
 def test_env_example_and_readme_name_every_setting() -> None:
     root = Path(__file__).parents[2]
     example = (root / ".env.example").read_text("utf-8")
