@@ -53,7 +53,7 @@ LAYERS = [
     {"plugins"},
     {"chat"},
     {"voice"},
-    {"training", "speech"},
+    {"training", "speech", "llm"},
     {"ml", "workspace"},
     {"storage", "config", "layout", "errors", "text", "fileio", "resources", "__init__"},
 ]
