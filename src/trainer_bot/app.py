@@ -20,10 +20,14 @@ import lightbulb
 from trainer_bot import plugins
 from trainer_bot.chat.answering import ChatFlow
 from trainer_bot.chat.conversation import ConversationService
+from trainer_bot.chat.generating import ModelAnswers
 from trainer_bot.chat.instructions import InstructionSource
 from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.chat.privacy import PrivacyService
 from trainer_bot.config import Settings
+from trainer_bot.llm.embedded import EmbeddedModel
+from trainer_bot.llm.engine import LanguageModelError
+from trainer_bot.llm.factory import language_model_for
 from trainer_bot.plugins import _pipeline as pipeline
 from trainer_bot.plugins._voice_gateway import HikariVoiceGateway
 from trainer_bot.speech.audio_server import AudioServer
@@ -145,9 +149,42 @@ class TrainerBot:
         if not settings.stt_url:
             self._background(self._report_speech_model(), "speech model check")
         speaking = Speaking(synthesizer_for(settings), voice, preferences)
-        chat = ChatFlow(conversation, listening, speaking, mode=settings.chat_mode)
+        writer = self._open_language_model(conversation, preferences)
+        chat = ChatFlow(conversation, listening, speaking, mode=settings.chat_mode, writer=writer)
         self._gateway_users.push_async_callback(chat.close)  # before voice: it may still be speaking
         registry.register_value(ChatFlow, chat)
+
+    def _open_language_model(
+        self, conversation: ConversationService, preferences: GuildPreferences
+    ) -> ModelAnswers | None:
+        """The language model that writes answers (LLM), grounded in each guild's own teaching."""
+        settings = self.settings
+        model = language_model_for(settings)
+        if model is None:
+            return None
+        self._resources.push_async_callback(model.close)
+        _LOGGER.info("chat answers are written by %s", model.name)
+        if isinstance(model, EmbeddedModel):
+            self._background(self._load_language_model(model), "language model load")
+        return ModelAnswers(
+            model,
+            conversation,
+            preferences,
+            max_tokens=settings.llm_max_tokens,
+            timeout=settings.llm_timeout_seconds,
+            per_guild_per_minute=settings.llm_guild_answers_per_minute,
+            context_tokens=settings.llm_context_tokens,
+        )
+
+    @staticmethod
+    async def _load_language_model(model: EmbeddedModel) -> None:
+        """Loaded at start, so a wrong LLM_MODEL file is said now and the first answer is not slower."""
+        try:
+            await model.load()
+        except LanguageModelError as exc:
+            _LOGGER.error(
+                "LLM_MODEL cannot be used: %s. Answers come from what was taught until it is fixed.", exc
+            )
 
     async def _report_speech_model(self) -> None:
         """Said at start, not at the first voice message: STT_MODEL names nothing usable."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         ("discord", _discord),
         ("database", _database),
         ("speech model", _speech_model),
+        ("language model", _language_model),
         ("lavalink", _lavalink),
         ("audio url", _audio_url),
     ]
@@ -41,7 +43,7 @@ async def run_checks(settings: Settings) -> list[Check]:
 
 
 def table(results: list[Check]) -> str:
-    return "\n".join(f"{check.part:<14}{check.status:<6}{check.detail}" for check in results)
+    return "\n".join(f"{check.part:<16}{check.status:<6}{check.detail}" for check in results)
 
 
 async def _discord(settings: Settings) -> tuple[str, str]:
@@ -75,6 +77,23 @@ async def _speech_model(settings: Settings) -> tuple[str, str]:
     if path == settings.stt_model and "/" not in path:  # a name the hub serves: present only once downloaded
         return WARN, f"{path} is downloaded on first use into {settings.layout.whisper_cache}"
     return OK, f"{settings.stt_model} at {path}"
+
+
+async def _language_model(settings: Settings) -> tuple[str, str]:
+    """Asks the configured model for a word, the way a chat answer would."""
+    from trainer_bot.llm.factory import language_model_for
+    from trainer_bot.llm.messages import ChatMessage
+
+    model = language_model_for(settings)
+    if model is None:
+        return OK, "off: answers come from what each server taught"
+    started = time.monotonic()
+    try:
+        async for _ in model.stream([ChatMessage("user", "Say OK.")], max_tokens=4):
+            pass
+    finally:
+        await model.close()
+    return OK, f"{model.name} answered in {time.monotonic() - started:.1f} s"
 
 
 async def _lavalink(settings: Settings) -> tuple[str, str]:

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # The whole answer's deadline, from the request to the last piece; a slower model is given up on.
     llm_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     llm_threads: int = Field(default=2, ge=1, le=64)  # CPU threads of the embedded model
+    # Answers one guild may ask the model for in any minute; past it, what was taught answers instead.
+    llm_guild_answers_per_minute: int = Field(default=20, ge=1, le=10_000)
     # The embedded model's context: prompt and answer together; more costs memory (the KV cache).
     llm_context_tokens: int = Field(default=2048, ge=256, le=131072)
 

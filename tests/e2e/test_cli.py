@@ -221,8 +221,8 @@ def test_run_help_lists_every_setting_with_its_default(capsys: pytest.CaptureFix
     assert "RETENTION_DAYS               180" in shown and "youshallnotpass" not in shown
 
 
-async def test_check_reports_each_part_and_fails_on_a_wrong_lavalink_password(
-    emulator: DiscordEmulator, lavalink_node: FakeLavalinkNode, tmp_path: Path
+async def test_check_reports_each_part_and_fails_on_a_wrong_lavalink_password_or_a_dead_model(
+    emulator: DiscordEmulator, lavalink_node: FakeLavalinkNode, tmp_path: Path, unused_tcp_port: int
 ) -> None:
     env = {
         "DISCORD_TOKEN": emulator.token,
@@ -232,16 +232,19 @@ async def test_check_reports_each_part_and_fails_on_a_wrong_lavalink_password(
         "AUDIO_PORT": "0",
     }
     status, out, _ = await run_until_exit(env, tmp_path, "check")
-    parts = {
-        line.split()[0] if not line.startswith("speech") else "speech": line for line in out.splitlines()
-    }
+    parts = {line[:16].strip(): line[16:] for line in out.splitlines()}  # part, then status and detail
     assert status == 0, out
-    assert parts["discord"].split()[1] == "ok" and "migrated to revision 0003" in parts["database"]
-    assert "tiny.en-bundled" in parts["speech"] and "Lavalink 4" in parts["lavalink"]
-    assert parts["audio"].split()[2] == "ok"
+    assert all(row.startswith("ok") for row in parts.values()), out
+    assert "migrated to revision 0003" in parts["database"] and "tiny.en-bundled" in parts["speech model"]
+    assert "SmolLM2" in parts["language model"] and "answered in" in parts["language model"]
+    assert "Lavalink 4" in parts["lavalink"] and set(parts) >= {"discord", "audio url"}
 
     status, out, _ = await run_until_exit(env | {"LAVALINK_PASSWORD": "wrong"}, tmp_path, "check")
     assert status == 1 and "refuses LAVALINK_PASSWORD" in out
+    dead = {"LLM": "url", "LLM_URL": f"http://127.0.0.1:{unused_tcp_port}/v1", "LLM_MODEL": "any"}
+    status, out, _ = await run_until_exit(env | dead, tmp_path, "check")
+    row = next(line for line in out.splitlines() if line.startswith("language model"))
+    assert status == 1 and row[16:].startswith("FAIL"), out
 
 
 def database_row(out: str) -> list[str]:
