@@ -20,7 +20,14 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trainer_bot.llm.engine import ContextTooLong, LanguageModelError, ModelDown, ModelSlow
+from trainer_bot.llm.engine import (
+    REPEAT_PENALTY,
+    TEMPERATURE,
+    ContextTooLong,
+    LanguageModelError,
+    ModelDown,
+    ModelSlow,
+)
 from trainer_bot.llm.messages import ChatMessage
 
 if TYPE_CHECKING:
@@ -206,7 +213,13 @@ def _generate(
     consumer leaves (`stop`) or the deadline passes."""
     try:
         chunks: Iterator[Any] = iter(
-            llama.create_chat_completion(messages=messages, max_tokens=max_tokens, stream=True)
+            llama.create_chat_completion(
+                messages=messages,
+                max_tokens=max_tokens,
+                temperature=TEMPERATURE,
+                repeat_penalty=REPEAT_PENALTY,
+                stream=True,
+            )
         )
         try:
             for chunk in chunks:

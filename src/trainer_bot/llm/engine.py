@@ -13,6 +13,12 @@ from typing import Protocol
 
 from trainer_bot.llm.messages import ChatMessage
 
+# Answers are grounded in what a guild taught: a low temperature keeps them close to that material and the
+# same question answered alike, where servers' defaults (often 0.7-0.8) wander off it.
+TEMPERATURE = 0.2
+# Small models loop on a sentence ("The library is open at 9 am." again and again) without a penalty.
+REPEAT_PENALTY = 1.15
+
 
 class LanguageModel(Protocol):
     @property

@@ -20,6 +20,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from trainer_bot.llm.engine import (
+    TEMPERATURE,
     ContextTooLong,
     LanguageModelError,
     ModelDown,
@@ -73,6 +74,7 @@ class OpenAICompatibleModel:
                     model=self._model,
                     messages=[_as_param(m) for m in messages],
                     max_tokens=max_tokens,
+                    temperature=TEMPERATURE,
                     stream=True,
                 )
         except TimeoutError:

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 from aiohttp import web
 
-from trainer_bot.llm.embedded import bundled_model_path
+from llm_support.server import free_port, start_llama_server, stop
 from trainer_bot.llm.engine import (
     ContextTooLong,
     LanguageModelError,
@@ -29,43 +25,6 @@ from trainer_bot.llm.remote import OpenAICompatibleModel
 
 QUESTION = [ChatMessage("system", "You answer briefly."), ChatMessage("user", "What colour is the sky?")]
 KEY = "sk-test-0123456789abcdef-never-show-me"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def start_llama_server() -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_model_path())]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]
-    # One request at a time, each to its end unless its client leaves: a new request would otherwise cut
-    # the one before off, and hide whether a client that left stopped its answer.
-    command += ["--interrupt_requests", "False"]
-    server = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base_url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base_url}/models", timeout=1):
-                return server, base_url
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError("llama_cpp.server did not start") from None
-            time.sleep(0.1)
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    server.kill()
-    server.wait(10)
 
 
 @pytest.fixture(scope="module")
