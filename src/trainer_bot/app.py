@@ -149,12 +149,12 @@ class TrainerBot:
         if not settings.stt_url:
             self._background(self._report_speech_model(), "speech model check")
         speaking = Speaking(synthesizer_for(settings), voice, preferences)
-        writer = self._open_language_model(conversation, preferences)
+        writer = await self._open_language_model(conversation, preferences)
         chat = ChatFlow(conversation, listening, speaking, mode=settings.chat_mode, writer=writer)
         self._gateway_users.push_async_callback(chat.close)  # before voice: it may still be speaking
         registry.register_value(ChatFlow, chat)
 
-    def _open_language_model(
+    async def _open_language_model(
         self, conversation: ConversationService, preferences: GuildPreferences
     ) -> ModelAnswers | None:
         """The language model that writes answers (LLM), grounded in each guild's own teaching."""
@@ -165,7 +165,8 @@ class TrainerBot:
         self._resources.push_async_callback(model.close)
         _LOGGER.info("chat answers are written by %s", model.name)
         if isinstance(model, EmbeddedModel):
-            self._background(self._load_language_model(model), "language model load")
+            # Loaded at start (0.2 s): a wrong LLM_MODEL file is said at once, not at the first answer.
+            await self._load_language_model(model)
         return ModelAnswers(
             model,
             conversation,

