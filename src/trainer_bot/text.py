@@ -50,6 +50,11 @@ def clean_text(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text)
 
 
+def without_mention(text: str, user_id: int) -> str:
+    """The text without mentions of `user_id` (how members address the bot), stripped."""
+    return re.sub(rf"<@!?{user_id}>", "", text).strip()
+
+
 def escape_markdown(text: str) -> str:
     """Member-supplied text quoted in a message, shown as typed: no bold, links, headings or masked text."""
     return _MARKDOWN.sub(r"\\\g<0>", text)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trainer_bot.text import human_size, split_message
+from trainer_bot.text import human_size, split_message, without_mention
 
 
 def test_short_text_is_one_message() -> None:
@@ -59,3 +59,8 @@ def test_text_that_no_database_could_store_is_cleaned() -> None:
 
     assert clean_text("a\ud800b\x00c") == "a\ufffdb\ufffdc"
     assert clean_text("Привет 🎵") == "Привет 🎵"
+
+
+def test_mentions_of_the_bot_are_removed_and_others_kept() -> None:
+    assert without_mention("<@42> what time is it <@!42>?", 42) == "what time is it ?"
+    assert without_mention("ask <@7> about it", 42) == "ask <@7> about it"

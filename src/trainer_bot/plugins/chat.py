@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 
@@ -18,7 +17,7 @@ from trainer_bot.errors import UserError
 from trainer_bot.plugins._attachments import AttachedRecording, first_audio, read_attachment
 from trainer_bot.plugins._shared import MANAGE_GUILD, NEEDS_MANAGE_GUILD, require_guild
 from trainer_bot.speech.listening import Listening
-from trainer_bot.text import split_message
+from trainer_bot.text import split_message, without_mention
 
 loader = lightbulb.Loader()
 RATE_PREFIX = "rate:"
@@ -76,7 +75,7 @@ class DiscordReplyChain:
             async with asyncio.timeout(CHAIN_SECONDS):
                 while current is not None and len(turns) < CHAIN_MESSAGES:
                     author = current.author.id if isinstance(current.author, hikari.User) else None
-                    text = re.sub(rf"<@!?{self._me}>", "", current.content or "").strip()
+                    text = without_mention(current.content or "", self._me)
                     if text:
                         turns.insert(0, HistoryTurn("assistant" if author == self._me else "user", text))
                     reference = current.message_reference
@@ -100,7 +99,7 @@ def incoming(message: hikari.Message, me: int, bot: hikari.GatewayBot) -> Incomi
         guild_id=message.guild_id,
         channel_id=message.channel_id,
         author_id=message.author.id,
-        text=re.sub(rf"<@!?{me}>", "", message.content or "").strip(),
+        text=without_mention(message.content or "", me),
         addressed=(isinstance(mentions, Sequence) and me in mentions) or replies_to_me,
         recording=AttachedRecording(recording) if recording is not None else None,
         voice_channel_id=voice.channel_id if voice is not None else None,

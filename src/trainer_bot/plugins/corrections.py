@@ -15,7 +15,7 @@ from trainer_bot.chat.conversation import (
 from trainer_bot.errors import UserError
 from trainer_bot.plugins._shared import per_user_cooldown, require_guild
 from trainer_bot.storage import Correction
-from trainer_bot.text import escape_markdown
+from trainer_bot.text import escape_markdown, without_mention
 
 loader = lightbulb.Loader()
 MODAL_PREFIX = "correct:"
@@ -49,7 +49,8 @@ def found_on_discord(rest: hikari.api.RESTClient, channel_id: int, message_id: i
 def answered_by(message: hikari.Message, me: int) -> AnsweredMessage:
     if message.author.id != me:
         raise NotMyAnswer("That message is not mine: I can only be corrected on my own answers.")
-    prompt = message.referenced_message.content if message.referenced_message else None
+    question = message.referenced_message.content if message.referenced_message else None
+    prompt = without_mention(question or "", me)  # the question as the chat flow saw it
     if not prompt:
         raise NotMyAnswer("That message of mine does not answer anyone, so there is nothing to correct.")
     return AnsweredMessage(prompt=prompt, answer=message.content or "")
