@@ -4,10 +4,12 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    CMAKE_ARGS="-DGGML_NATIVE=OFF"
 
 # espeak-ng: the offline speech engine, used when edge-tts is unreachable. build-essential: llama-cpp-python
-# (the embedded language model) is compiled at install, for the CPU of the machine that builds the image.
+# (the embedded language model) is compiled at install; GGML_NATIVE=OFF builds it for any x86-64 CPU rather
+# than only for the one of the machine that builds the image.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends espeak-ng build-essential \
     && rm -rf /var/lib/apt/lists/*
@@ -31,8 +33,9 @@ ENV DATA_DIR=/data
 VOLUME ["/data"]
 # The audio server Lavalink fetches generated speech from.
 EXPOSE 8080
-# Healthy while the bot's audio server answers (it starts with the bot and stops with it).
+# Healthy while the bot's audio server answers (it starts with the bot and stops with it); without a
+# Lavalink node voice is off, nothing listens, and the bot is taken as healthy while it runs.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD python -c "import socket; socket.create_connection(('127.0.0.1', 8080), 3).close()"
+    CMD python -c "import os, socket; os.environ.get('LAVALINK_PASSWORD') or os.environ.get('LAVALINK_NODES') and socket.create_connection(('127.0.0.1', int(os.environ.get('AUDIO_PORT', '8080'))), 3).close()"
 
 CMD ["trainer-bot", "run"]
