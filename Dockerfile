@@ -36,6 +36,6 @@ EXPOSE 8080
 # Healthy while the bot's audio server answers (it starts with the bot and stops with it); without a
 # Lavalink node voice is off, nothing listens, and the bot is taken as healthy while it runs.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD python -c "import os, socket; os.environ.get('LAVALINK_PASSWORD') or os.environ.get('LAVALINK_NODES') and socket.create_connection(('127.0.0.1', int(os.environ.get('AUDIO_PORT', '8080'))), 3).close()"
+    CMD python -c "import os, socket; (os.environ.get('LAVALINK_PASSWORD') or os.environ.get('LAVALINK_NODES')) and socket.create_connection(('127.0.0.1', int(os.environ.get('AUDIO_PORT', '8080'))), 3).close()"
 
 CMD ["trainer-bot", "run"]
