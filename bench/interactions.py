@@ -1,28 +1,47 @@
 """Interaction latency: INTERACTION_CREATE leaving the emulator's gateway -> the bot's callback arriving.
 
-Fires N `/hi` interactions (sequential and in concurrent bursts) at trainer-bot and, in the same run and
-through the same emulator, at a bare lightbulb bot that only echoes. Prints p50/p95/p99 for each.
+Compares trainer-bot with a bare lightbulb bot that only echoes `/hi`. Each side runs in its own process
+(a child `--side bot|bare --json`) with its own Discord emulator, and trainer-bot with a fake Lavalink node
+too, so nothing in one side's heap or in a background retry weighs on the other. The children are
+interleaved (bot, bare, bot, bare ...) for `--pairs` pairs, so a slow spell of the machine hits both.
+One-at-a-time and burst (`--burst` concurrent) latencies are reported apart: they are different questions
+(a lone member's wait; the wait while the bot is busy) and mixed into one percentile they hide each other.
 
-    python bench/interactions.py [--count 500] [--burst 10]
+The parent prints, for each measure, min/median/max over the pairs of each side and the ratio bot/bare of
+the medians. `--no-freeze` undoes trainer-bot's `gc.freeze()` after start-up (`gc.unfreeze()` in the
+child), to show the figures without it.
+
+    python bench/interactions.py [--pairs 3] [--count 3000] [--burst 10] [--no-freeze]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import json
 import logging
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import hikari
 import lightbulb
+from pydantic import SecretStr
 
+from _report import peak_mb, table  # bench/ is on sys.path when a benchmark runs
 from discord_sandbox import DiscordEmulator
+from discord_sandbox.lavalink import FakeLavalinkNode
 from discord_sandbox.state import Member
-from trainer_bot.app import INTENTS, TrainerBot
-from trainer_bot.config import Settings
+
+WARM_UP = 50
+MEASURES = ("one-at-a-time", "burst")
+STATISTICS = {"p50": 0.5, "p95": 0.95, "p99": 0.99, "max": 1.0}
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -30,26 +49,37 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def fire(emulator: DiscordEmulator, member: Member, count: int, burst: int) -> list[float]:
-    """Half the interactions one at a time, half in concurrent bursts; returns latencies in ms."""
+async def one(emulator: DiscordEmulator, member: Member) -> float:
+    """One `/hi`; its latency in ms as the emulator saw it."""
+    interaction = await emulator.slash(member, "hi")
+    await emulator.response(interaction)
+    assert interaction.latency is not None
+    return interaction.latency * 1000
+
+
+async def one_at_a_time(emulator: DiscordEmulator, member: Member, count: int) -> list[float]:
+    return [await one(emulator, member) for _ in range(count)]
+
+
+async def bursts(emulator: DiscordEmulator, member: Member, count: int, burst: int) -> list[float]:
     latencies: list[float] = []
-
-    async def one() -> None:
-        interaction = await emulator.slash(member, "hi")
-        await emulator.response(interaction)
-        assert interaction.latency is not None
-        latencies.append(interaction.latency * 1000)
-
-    for _ in range(count // 2):
-        await one()
-    for _ in range((count - count // 2) // burst):
-        await asyncio.gather(*(one() for _ in range(burst)))
+    for _ in range(max(1, count // burst)):
+        latencies.extend(await asyncio.gather(*(one(emulator, member) for _ in range(burst))))
     return latencies
 
 
-async def bare_bot(emulator: DiscordEmulator) -> Callable[[], Awaitable[None]]:
+async def start_bare_bot(emulator: DiscordEmulator) -> Callable[[], Awaitable[None]]:
+    # trainer-bot's intents, spelled out: importing them would load trainer-bot (sklearn, numpy ...)
+    # into the bare bot's process and make its heap, and its collections, trainer-bot's.
+    intents = (
+        hikari.Intents.GUILDS
+        | hikari.Intents.GUILD_VOICE_STATES
+        | hikari.Intents.GUILD_MESSAGES
+        | hikari.Intents.DM_MESSAGES
+        | hikari.Intents.MESSAGE_CONTENT
+    )
     bot = hikari.GatewayBot(
-        emulator.token, intents=INTENTS, rest_url=emulator.api_url, logs=None, banner=None
+        emulator.token, intents=intents, rest_url=emulator.api_url, logs=None, banner=None
     )
     client = lightbulb.client_from_app(bot, default_enabled_guilds=(emulator.guild.id,))
 
@@ -67,45 +97,158 @@ async def bare_bot(emulator: DiscordEmulator) -> Callable[[], Awaitable[None]]:
     return bot.close
 
 
-def row(name: str, values: list[float]) -> str:
-    cells = [percentile(values, p) for p in (0.5, 0.95, 0.99)] + [statistics.fmean(values)]
-    return f"{name:<22}" + "".join(f"{cell:>10.2f}" for cell in cells) + f"{len(values):>8}"
+async def start_trainer_bot(
+    emulator: DiscordEmulator, data_dir: Path, *, freeze: bool
+) -> Callable[[], Awaitable[None]]:
+    from trainer_bot.app import TrainerBot  # here, not at the top: the bare bot's process never loads it
+    from trainer_bot.config import Settings
+
+    # A node that answers: without one the bot's Lavalink link retries in the background all along.
+    node = FakeLavalinkNode(time_scale=0.05)
+    await node.start()
+    settings = Settings(
+        discord_token=SecretStr(emulator.token),
+        discord_api_url=emulator.api_url,
+        dev_guilds=(emulator.guild.id,),
+        data_dir=data_dir,
+        stt_model="tiny.en-bundled",  # as in the e2e tests: nothing is downloaded
+        tts_engines=("espeak",),
+        lavalink_port=node.port,
+        lavalink_password=SecretStr(node.password),
+        audio_port=0,
+        llm="off",
+    )
+    bot = TrainerBot(settings)
+    await bot.start()
+    if not freeze:
+        gc.unfreeze()  # the heap as it was before start() froze it: scanned by every full collection
+
+    async def stop() -> None:
+        await bot.stop()
+        await node.stop()
+
+    return stop
 
 
-async def main(count: int, burst: int) -> None:
+async def measure(side: str, count: int, burst: int, *, freeze: bool) -> dict[str, Any]:
+    """One side in this process: start it on its own emulator, warm it up, time `/hi`."""
     logging.basicConfig(level=logging.WARNING)
     emulator = DiscordEmulator()
     await emulator.start()
     member = await emulator.add_member("bench")
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(
-            discord_token=emulator.token,
-            discord_api_url=emulator.api_url,
-            dev_guilds=(emulator.guild.id,),
-            data_dir=Path(data_dir),
-        )
-        bot = TrainerBot(settings)
-        await bot.start()
+        started = time.monotonic()
+        if side == "bot":
+            stop = await start_trainer_bot(emulator, Path(data_dir), freeze=freeze)
+        else:
+            stop = await start_bare_bot(emulator)
         await emulator.wait_until_ready()
-        await fire(emulator, member, 20, burst)  # warm-up
-        ours = await fire(emulator, member, count, burst)
-        await bot.stop()
-
-    stop_bare = await bare_bot(emulator)
-    await fire(emulator, member, 20, burst)
-    bare = await fire(emulator, member, count, burst)
-    await stop_bare()
+        start_seconds = time.monotonic() - started
+        await one_at_a_time(emulator, member, WARM_UP)
+        await bursts(emulator, member, WARM_UP, burst)
+        full_before = gc.get_stats()[2]["collections"]
+        result = {
+            "side": side,
+            "start_s": start_seconds,
+            "frozen": gc.get_freeze_count(),
+            "tracked": len(gc.get_objects()),
+            "one-at-a-time": await one_at_a_time(emulator, member, count),
+            "burst": await bursts(emulator, member, count, burst),
+            "full_collections": gc.get_stats()[2]["collections"] - full_before,
+            "peak_mb": peak_mb(),
+        }
+        await stop()
     await emulator.stop()
+    return result
 
-    print(f"/hi latency in ms, {count} interactions (half sequential, half in bursts of {burst})")
-    print(f"{'bot':<22}{'p50':>10}{'p95':>10}{'p99':>10}{'mean':>10}{'n':>8}")
-    print(row("trainer-bot", ours))
-    print(row("bare lightbulb echo", bare))
+
+def run_child(side: str, count: int, burst: int, *, freeze: bool) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        __file__,
+        "--side",
+        side,
+        "--json",
+        "--count",
+        str(count),
+        "--burst",
+        str(burst),
+    ]
+    if not freeze:
+        command.append("--no-freeze")
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def summary(runs: dict[str, list[dict[str, Any]]], pairs: int, count: int, burst: int, freeze: bool) -> str:
+    rows: list[dict[str, Any]] = []
+    for measure_name in MEASURES:
+        for statistic, fraction in STATISTICS.items():
+            row: dict[str, Any] = {"measure": measure_name, "stat": statistic}
+            medians = {}
+            for side in ("bot", "bare"):
+                values = [percentile(run[measure_name], fraction) for run in runs[side]]
+                medians[side] = statistics.median(values)
+                row[f"{side} min"], row[f"{side} med"], row[f"{side} max"] = (
+                    min(values),
+                    medians[side],
+                    max(values),
+                )
+            row["bot/bare"] = f"{medians['bot'] / medians['bare']:.2f}x"
+            rows.append(row)
+    columns = ["measure", "stat"] + [f"{s} {c}" for s in ("bot", "bare") for c in ("min", "med", "max")]
+    lines = [
+        f"/hi latency in ms, {pairs} pairs of processes (bot, bare interleaved), per process {count} "
+        f"one at a time and {count // burst * burst} in bursts of {burst}; gc.freeze "
+        + ("kept" if freeze else "undone (--no-freeze)"),
+        "min/med/max: over the pairs, of each process's statistic; bot/bare: ratio of the medians",
+        "",
+        table(rows, [*columns, "bot/bare"]),
+        "",
+    ]
+    side_rows = [
+        {
+            "process": side,
+            "start s": statistics.median(run["start_s"] for run in runs[side]),
+            "frozen objects": statistics.median(run["frozen"] for run in runs[side]),
+            "tracked objects": statistics.median(run["tracked"] for run in runs[side]),
+            "gen2 collections": statistics.median(run["full_collections"] for run in runs[side]),
+            "peak MB": statistics.median(run["peak_mb"] for run in runs[side]),
+        }
+        for side in ("bot", "bare")
+    ]
+    lines.append(table(side_rows, list(side_rows[0])))
+    lines.append("(medians over the pairs; gen2 collections: full collections while measuring)")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--count", type=int, default=3000, help="interactions per measure and process")
+    parser.add_argument("--burst", type=int, default=10)
+    parser.add_argument("--no-freeze", action="store_true", help="undo trainer-bot's gc.freeze() after start")
+    parser.add_argument("--side", choices=("bot", "bare"), help="(child) measure one side in this process")
+    parser.add_argument("--json", action="store_true", help="(child) print the raw figures as JSON")
+    arguments = parser.parse_args()
+    freeze = not arguments.no_freeze
+    if arguments.side:
+        result = asyncio.run(measure(arguments.side, arguments.count, arguments.burst, freeze=freeze))
+        if arguments.json:
+            print(json.dumps(result))
+        else:
+            for name in MEASURES:
+                figures = ", ".join(f"{k} {percentile(result[name], f):.1f}" for k, f in STATISTICS.items())
+                print(f"{arguments.side} {name}: {figures} ms")
+        return
+    runs: dict[str, list[dict[str, Any]]] = {"bot": [], "bare": []}
+    for pair in range(arguments.pairs):
+        for side in ("bot", "bare"):
+            print(f"pair {pair + 1}/{arguments.pairs}: {side}", file=sys.stderr, flush=True)
+            runs[side].append(run_child(side, arguments.count, arguments.burst, freeze=freeze))
+    print(summary(runs, arguments.pairs, arguments.count, arguments.burst, freeze))
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=500)
-    parser.add_argument("--burst", type=int, default=10)
-    arguments = parser.parse_args()
-    asyncio.run(main(arguments.count, arguments.burst))
+    main()
