@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 import pkgutil
@@ -85,6 +86,19 @@ def plugin_modules() -> list[str]:
         for info in pkgutil.iter_modules(plugins.__path__)
         if not info.name.startswith("_")
     )
+
+
+def _freeze_start_up_heap() -> None:
+    """Move what start-up built into the collector's permanent generation.
+
+    After start-up the heap holds ~220k tracked objects (modules, hikari/lightbulb/numpy/sklearn state,
+    caches) that live as long as the process. Every full collection scans them all: 130-160 ms on a small
+    server, spent while a slash command waits, so it was the whole of /hi's p99. Frozen objects are never
+    scanned again, and are still freed by reference counting if they do go. Collected first so that
+    start-up's garbage is not frozen with them.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class TrainerBot:
@@ -292,6 +306,7 @@ class TrainerBot:
         await self._open_services()
         await self._load_extensions()
         await self.bot.start(check_for_updates=False)
+        _freeze_start_up_heap()
 
     async def stop(self) -> None:
         await self._gateway_users.aclose()
