@@ -216,7 +216,7 @@ def summary(runs: dict[str, list[dict[str, Any]]], pairs: int, count: int, burst
     lines = [
         f"/hi latency in ms, {pairs} pairs of processes (bot, bare interleaved), per process {count} "
         f"one at a time and {count // burst * burst} in bursts of {burst}; gc.freeze "
-        + ("as the bot does it" if freeze else "undone (--no-freeze)"),
+        + ("left as the bot does it" if freeze else "undone (--no-freeze)"),
         "min/med/max: over the pairs, of each process's statistic; bot/bare: ratio of the medians",
         "",
         table(rows, [*columns, "bot/bare"]),
@@ -236,7 +236,7 @@ def summary(runs: dict[str, list[dict[str, Any]]], pairs: int, count: int, burst
     ]
     lines.append(table(side_rows, list(side_rows[0])))
     lines.append(
-        "(medians over the pairs; tracked: objects the collector follows (frozen ones included) before and "
+        "(medians over the pairs; tracked: objects a full collection scans, frozen ones left out, before and "
         "after measuring; gen2 collections: full collections while measuring)"
     )
     return "\n".join(lines)
