@@ -26,17 +26,17 @@ import asyncio
 import gc
 import logging
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+# The launcher of llama.cpp's server is the tests' own (tests/llm_support), so both start it alike.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import numpy as np
 import openai
@@ -46,6 +46,7 @@ from pydantic import SecretStr
 from _report import peak_mb, table  # bench/ is on sys.path when a benchmark runs
 from discord_sandbox import DiscordEmulator
 from discord_sandbox.state import Member
+from llm_support.server import start_llama_server, stop
 from trainer_bot.app import TrainerBot
 from trainer_bot.chat.answering import MODEL_DOWN_NOTE
 from trainer_bot.chat.conversation import UNKNOWN_ANSWER
@@ -54,7 +55,6 @@ from trainer_bot.chat.grounding import Grounding, grounded_messages
 from trainer_bot.chat.preferences import DEFAULT_PERSONA
 from trainer_bot.chat.streaming import CURSOR
 from trainer_bot.config import Settings
-from trainer_bot.llm.embedded import bundled_model_path
 from trainer_bot.llm.messages import ChatMessage
 from trainer_bot.llm.remote import OpenAICompatibleModel
 from trainer_bot.ml import Responder, fit_responder
@@ -81,46 +81,6 @@ QUESTIONS = (
     "What can I do on a rainy afternoon?",
 )
 WARMUP_QUESTIONS = ("What is your favourite colour?", "Tell me a fun fact about octopuses.")
-
-
-# -- llama.cpp's server ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def start_llama_server(context_tokens: int) -> tuple[subprocess.Popen[bytes], str]:
-    """llama.cpp's server with the bundled SmolLM2 on 127.0.0.1; returns it and its base URL (with /v1)."""
-    port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_model_path())]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(context_tokens)]
-    command += ["--n_threads", "2", "--interrupt_requests", "False"]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base_url}/models", timeout=1):
-                return server, base_url
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                stop_server(server)
-                raise RuntimeError("llama_cpp.server did not start") from None
-            time.sleep(0.1)
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)
 
 
 # -- one answer, each way --------------------------------------------------------------------------------
@@ -556,7 +516,7 @@ def main() -> None:
     try:
         timings = asyncio.run(chat_part(base_url, args.count, args.max_tokens))
     finally:
-        stop_server(server)
+        stop(server)
     report_chat(timings, args.count, args.max_tokens)
     print(f"\nwhole run {time.perf_counter() - started:.0f} s")
 

@@ -19,11 +19,20 @@ def free_port() -> int:
         return port
 
 
-def start_llama_server() -> tuple[subprocess.Popen[bytes], str]:
+def start_llama_server(context_tokens: int = 2048) -> tuple[subprocess.Popen[bytes], str]:
     """The server and its base URL (…/v1), once it answers; raises RuntimeError if it does not start."""
     port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_model_path())]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"]
+    command += [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(context_tokens),
+        "--n_threads",
+        "2",
+    ]
     # One request at a time, each to its end unless its client leaves: a new request would otherwise cut
     # the one before off, and hide whether a client that left stopped its answer.
     command += ["--interrupt_requests", "False"]
