@@ -22,6 +22,7 @@ from aiohttp import web
 from discord_sandbox import payloads
 from discord_sandbox.gateway import Gateway, Session
 from discord_sandbox.rest import RestApi, Upload
+from discord_sandbox.serving import serve
 from discord_sandbox.snowflakes import bot_token, new_snowflake
 from discord_sandbox.state import (
     IS_VOICE_MESSAGE,
@@ -102,13 +103,7 @@ class DiscordEmulator:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         app = web.Application(middlewares=[self.rest.middleware], client_max_size=64 * 1024 * 1024)
         app.add_routes([web.get("/gateway", self.gateway.handle), *self.rest.routes()])
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        bound_port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self._runner, bound_port = await serve(app, host, port)
         self.base_url = f"http://{host}:{bound_port}"
         await self.voice.start(host)
 

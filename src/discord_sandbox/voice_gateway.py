@@ -27,6 +27,8 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from discord_sandbox.serving import serve
+
 __all__ = ["VoiceGateway", "VoiceGrant"]
 
 _LOGGER = logging.getLogger("discord_sandbox.voice")
@@ -114,13 +116,7 @@ class VoiceGateway:
         self.host = host
         app = web.Application()
         app.add_routes([web.get("/", self._handle)])
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, 0)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self._runner, self.port = await serve(app, host)
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(lambda: _Datagrams(self), local_addr=(host, 0))
         self._udp = transport

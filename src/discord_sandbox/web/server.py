@@ -21,6 +21,7 @@ from aiohttp import web
 from discord_sandbox.emulator import DiscordEmulator
 from discord_sandbox.lavalink import FakeLavalinkNode
 from discord_sandbox.rest import Upload
+from discord_sandbox.serving import serve
 from discord_sandbox.state import Interaction, Member
 from discord_sandbox.web.recording import NotAudio, to_voice_message
 from discord_sandbox.web.view import snapshot
@@ -77,13 +78,8 @@ class SandboxPage:
                 web.post("/api/voice", self._voice),
             ]
         )
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        self.url = f"http://{host}:{server.sockets[0].getsockname()[1]}"  # type: ignore[attr-defined]
+        self._runner, bound_port = await serve(app, host, port)
+        self.url = f"http://{host}:{bound_port}"
 
     async def stop(self) -> None:
         self._closing.set()  # ends the event streams, which would otherwise hold the server open
