@@ -12,6 +12,11 @@ SGD's regularisation is scaled with the data size (see `_alpha`), which gave the
 loss, i.e. the most honest confidences, from 60 to 5k examples; a fixed small alpha made it
 overconfident on small sets.
 
+Fitting in two steps: `vectorize` fits the TF-IDF vectorizers (unsupervised: they never see a label)
+and keeps the feature matrix; `fit_on_features` fits the linear model on any rows of it and ships the
+same fitted vectorizers in the classifier's pipeline. Training uses this to vectorize once for both its
+held-out check and its final model (see fitting.py); `fit_classifier` is the one-step form of the two.
+
 Thread-safety: `predict` does not change fitted state, so many threads may call it at once
 (scikit-learn's transform/predict_proba read fitted attributes; the word vectorizer re-sets one cache
 attribute to the same value on each call, which is harmless). tests/unit/test_ml.py checks it.
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -60,7 +66,15 @@ class TextClassifier:
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         if not texts:
             return []
-        probabilities = self._pipeline.predict_proba(list(texts))
+        return self._predictions(self._pipeline.predict_proba(list(texts)))
+
+    def predict_features(self, matrix: csr_matrix) -> list[Prediction]:
+        """Like `predict`, for rows already vectorized by this classifier's own fitted vectorizers."""
+        if matrix.shape[0] == 0:
+            return []
+        return self._predictions(self._pipeline[-1].predict_proba(matrix))
+
+    def _predictions(self, probabilities: np.ndarray) -> list[Prediction]:
         best = np.argmax(probabilities, axis=1)
         return [
             Prediction(label=self._labels[index], confidence=float(row[index]))
@@ -68,19 +82,50 @@ class TextClassifier:
         ]
 
 
+@dataclass(frozen=True)
+class Features:
+    """Fitted vectorizers and the feature matrix of the texts they were fitted on, one row per text."""
+
+    union: FeatureUnion
+    matrix: csr_matrix
+
+    def select(self, rows: Sequence[int]) -> csr_matrix:
+        return self.matrix[list(rows)]
+
+
 def fit_classifier(texts: Sequence[str], labels: Sequence[str], *, seed: int = 0) -> TextClassifier:
     """Fit a classifier; raises `TrainingError` with a member-readable reason when it cannot."""
     check_labels(labels)
-    pipeline = build_pipeline(len(texts), seed=seed)
+    return fit_on_features(vectorize(texts), labels, seed=seed)
+
+
+def vectorize(texts: Sequence[str]) -> Features:
+    """Fit the vectorizers on `texts` (no labels involved) and return them with the texts' features;
+    raises `TrainingError` when the texts have nothing to learn from."""
+    union = _features(len(texts))
     try:
-        pipeline.fit(list(texts), list(labels))
+        matrix = union.fit_transform(list(texts))
     except ValueError as exc:
         if not is_empty_vocabulary(exc):
             raise
         raise TrainingError(
             "the examples contain no words to learn from (only spaces, punctuation or emoji)"
         ) from exc
-    return TextClassifier(pipeline)
+    return Features(union, csr_matrix(matrix))
+
+
+def fit_on_features(
+    features: Features, labels: Sequence[str], *, rows: Sequence[int] | None = None, seed: int = 0
+) -> TextClassifier:
+    """Fit the linear model on `rows` of `features` (all of them by default; `labels` has one label per
+    fitted row) and return a classifier whose pipeline holds the same fitted vectorizers."""
+    check_labels(labels)
+    matrix = features.matrix if rows is None else features.select(rows)
+    if matrix.shape[0] != len(labels):
+        raise ValueError(f"{matrix.shape[0]} feature rows but {len(labels)} labels")
+    model = _model(len(labels), seed=seed)
+    model.fit(matrix, list(labels))
+    return TextClassifier(Pipeline([("features", features.union), ("model", model)]))
 
 
 def is_empty_vocabulary(exc: ValueError) -> bool:
@@ -100,8 +145,13 @@ def check_labels(labels: Sequence[str]) -> None:
 
 
 def build_pipeline(n_examples: int, *, seed: int = 0) -> Pipeline:
+    """The unfitted pipeline `fit_classifier` fits in two steps (`vectorize`, then `fit_on_features`)."""
+    return Pipeline([("features", _features(n_examples)), ("model", _model(n_examples, seed=seed))])
+
+
+def _features(n_examples: int) -> FeatureUnion:
     min_df = 2 if n_examples >= _MIN_DF_THRESHOLD else 1
-    features = FeatureUnion(
+    return FeatureUnion(
         [
             # WORD_PATTERN keeps one-letter words ("я", "5"), which sklearn's default pattern drops.
             (
@@ -111,8 +161,10 @@ def build_pipeline(n_examples: int, *, seed: int = 0) -> Pipeline:
             ("chars", _vectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=min_df)),
         ]
     )
-    model = SGDClassifier(loss="log_loss", alpha=_alpha(n_examples), random_state=seed, n_jobs=_FIT_JOBS)
-    return Pipeline([("features", features), ("model", model)])
+
+
+def _model(n_examples: int, *, seed: int) -> SGDClassifier:
+    return SGDClassifier(loss="log_loss", alpha=_alpha(n_examples), random_state=seed, n_jobs=_FIT_JOBS)
 
 
 def _vectorizer(**options: Any) -> TfidfVectorizer:
