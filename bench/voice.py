@@ -61,6 +61,7 @@ async def main(count: int) -> None:
             dev_guilds=(emulator.guild.id,),
             data_dir=Path(data_dir),
             tts_engines=("espeak",),
+            llm="off",  # the voice path alone: a language model's answer time is bench/chat.py's
             lavalink_port=node.port,
             lavalink_password=node.password,
             audio_port=0,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import av.error
 
-from trainer_bot.speech.media import duration_of, to_ogg_opus
+from trainer_bot.speech.media import encode_ogg_opus
 from trainer_bot.speech.synthesis import SpeechAudio, SynthesisFailed
 
 DEFAULT_VOICES: Mapping[str, str] = {"ru": "ru", "en": "en-us"}
@@ -47,7 +47,7 @@ class EspeakEngine:
         """`voice` names an online voice and is ignored here: the text's script picks espeak's voice."""
         wav = await self._run(self._voices.get(language_of(text), "en-us"), text)
         try:
-            data, duration = await asyncio.to_thread(_encode, wav)
+            data, duration = await asyncio.to_thread(encode_ogg_opus, wav)
         except av.error.FFmpegError as exc:
             raise SynthesisFailed(f"espeak-ng output does not decode: {exc}") from exc
         if duration <= 0:
@@ -82,8 +82,3 @@ class EspeakEngine:
             message = stderr.decode(errors="replace").strip()
             raise SynthesisFailed(f"{self._executable} exited with {process.returncode}: {message}")
         return stdout
-
-
-def _encode(wav: bytes) -> tuple[bytes, float]:
-    data = to_ogg_opus(wav)
-    return data, duration_of(data)
