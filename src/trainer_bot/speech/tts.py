@@ -1,12 +1,16 @@
 """Text to speech: the one module the bot imports for synthesis.
 
 A `Synthesizer` cleans the text once and asks its engines in order, so a dead online service falls back
-to an offline voice instead of failing the member's request.
+to an offline voice instead of failing the member's request. What the preferred engine said is kept in a
+small cache (most recently used first, bounded in bytes): taught answers are spoken again and again, word
+for word, and need not be synthesised each time. A fallback voice is not kept, so the preferred one is
+tried again next time.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 from trainer_bot.config import Settings
@@ -29,29 +33,52 @@ __all__ = [
 ]
 
 log = logging.getLogger("trainer_bot.speech")
+CACHE_BYTES = 16 * 1024 * 1024  # about 400 spoken answers of a few seconds
 
 
 class Synthesizer:
-    def __init__(self, engines: Sequence[SpeechEngine], *, max_chars: int = 600) -> None:
+    def __init__(
+        self, engines: Sequence[SpeechEngine], *, max_chars: int = 600, cache_bytes: int = CACHE_BYTES
+    ) -> None:
         if not engines:
             raise ValueError("a synthesizer needs at least one engine")
         self._engines = tuple(engines)
         self._max_chars = max_chars
+        self._cache: OrderedDict[tuple[str, str | None], SpeechAudio] = OrderedDict()
+        self._cache_bytes = cache_bytes
+        self._cached_bytes = 0
 
     async def synthesize(self, text: str, *, voice: str | None = None) -> SpeechAudio:
         """`voice`: an edge-tts voice name (e.g. a guild's choice); engines that cannot use it ignore it."""
         speakable = clean_for_speech(text, self._max_chars)
         if not speakable:
             raise SpeechError("There is nothing to read aloud in that message.")
-        for engine in self._engines:
+        key = (speakable, voice)
+        if (cached := self._cache.get(key)) is not None:
+            self._cache.move_to_end(key)
+            return cached
+        for position, engine in enumerate(self._engines):
             try:
-                return await engine.synthesize(speakable, voice=voice)
+                audio = await engine.synthesize(speakable, voice=voice)
             except SynthesisFailed as exc:
                 log.warning("speech engine %s failed, trying the next: %s", engine.name, exc)
             except Exception:
                 # A bug in one engine should cost quality, not the answer.
                 log.exception("speech engine %s crashed, trying the next", engine.name)
+            else:
+                if position == 0:
+                    self._keep(key, audio)
+                return audio
         raise SpeechError("Speech synthesis is not available right now, try again later.")
+
+    def _keep(self, key: tuple[str, str | None], audio: SpeechAudio) -> None:
+        if len(audio.data) > self._cache_bytes or key in self._cache:
+            return
+        self._cache[key] = audio
+        self._cached_bytes += len(audio.data)
+        while self._cached_bytes > self._cache_bytes:
+            _, oldest = self._cache.popitem(last=False)
+            self._cached_bytes -= len(oldest.data)
 
 
 def synthesizer_for(settings: Settings) -> Synthesizer:

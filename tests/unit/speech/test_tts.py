@@ -157,6 +157,27 @@ async def test_engines_get_cleaned_capped_text_and_a_crash_falls_through() -> No
     assert broken.texts == quiet.texts == working.texts
 
 
+async def test_what_the_preferred_voice_said_is_reused_within_the_cache_budget() -> None:
+    preferred = RecordingEngine()
+    synthesizer = Synthesizer([preferred], cache_bytes=10)  # room for two 5-byte answers
+    first = await synthesizer.synthesize("The library opens at 9 am.")
+    again = await synthesizer.synthesize("**The library** opens at 9 am.")  # the same words, spoken
+    assert again is first and len(preferred.texts) == 1
+    await synthesizer.synthesize("The library opens at 9 am.", voice="en-US-AriaNeural")  # another voice
+    await synthesizer.synthesize("Something else.")  # over the budget: the oldest goes
+    await synthesizer.synthesize("The library opens at 9 am.")
+    assert len(preferred.texts) == 4
+
+
+async def test_a_fallback_voice_is_not_kept_so_the_preferred_one_is_tried_again() -> None:
+    preferred, fallback = RecordingEngine(SynthesisFailed("offline")), RecordingEngine()
+    synthesizer = Synthesizer([preferred, fallback])
+    await synthesizer.synthesize("Hello there.")
+    preferred.failure = None
+    await synthesizer.synthesize("Hello there.")
+    assert len(preferred.texts) == 2 and len(fallback.texts) == 1
+
+
 def test_synthesizer_needs_an_engine() -> None:
     with pytest.raises(ValueError, match="at least one engine"):
         Synthesizer([])
