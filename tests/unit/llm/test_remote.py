@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from llm_support.server import free_port, start_llama_server, stop
+from llm_support.streams import leave_after_first_piece
 from trainer_bot.llm.engine import (
     ContextTooLong,
     LanguageModelError,
@@ -63,17 +64,7 @@ async def test_a_consumer_that_leaves_stops_the_server_writing(llama_server: str
         await anext(story)
         await story.aclose()  # type: ignore[attr-defined]
     else:
-        first_piece = asyncio.Event()
-
-        async def consume() -> None:
-            async for _ in story:
-                first_piece.set()
-
-        reader = asyncio.create_task(consume())
-        await asyncio.wait_for(first_piece.wait(), 10)
-        reader.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await reader
+        await leave_after_first_piece(story)
     # llama.cpp's server answers one request at a time: had the 400-token story gone on (seconds of
     # writing), this short answer would wait for it.
     started = time.monotonic()
