@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from _report import peak_mb, table  # bench/ is on sys.path when a benchmark runs
+from datasets import synthetic
 
 CASES = ("trainer-bot train_model", "trainer-bot classifier", "sklearn bare")
 EVAL_SIZE = 2000
@@ -147,35 +147,6 @@ _FITTERS: dict[str, Callable[[list[str], list[str]], Predict]] = {
     "trainer-bot classifier": _fit_classifier,
     "sklearn bare": _fit_bare,
 }
-
-
-def synthetic(count: int, labels: int, *, seed: int) -> tuple[list[str], list[str]]:
-    """Chat-like sentences: Zipf-distributed shared words, a quarter topic words, some topic noise."""
-    rng = random.Random(seed)
-    common = [_pseudo_word(rng) for _ in range(3000)]
-    topics = [[_pseudo_word(rng) for _ in range(150)] for _ in range(labels)]
-    texts, targets = [], []
-    for _ in range(count):
-        label = rng.randrange(labels)
-        words = [_draw(rng, common, topics, label) for _ in range(rng.randint(5, 20))]
-        texts.append(" ".join(words).capitalize() + rng.choice([".", "!", "?", ""]))
-        targets.append(f"label{label:02d}")
-    return texts, targets
-
-
-def _draw(rng: random.Random, common: list[str], topics: list[list[str]], label: int) -> str:
-    roll = rng.random()
-    if roll < 0.25:
-        return rng.choice(topics[label])
-    if roll < 0.32:  # a word from a random topic, so topics overlap and accuracy is not trivially 100%
-        return rng.choice(rng.choice(topics))
-    if roll < 0.66:
-        return common[min(int(rng.paretovariate(1.1)) - 1, len(common) - 1)]
-    return rng.choice(common)
-
-
-def _pseudo_word(rng: random.Random) -> str:
-    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
 
 
 if __name__ == "__main__":
