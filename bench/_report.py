@@ -14,7 +14,7 @@ def peak_mb() -> float:
 
 
 def table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
-    cells = [[_cell(row[column]) for column in columns] for row in rows]
+    cells = [[cell(row[column]) for column in columns] for row in rows]
     widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)]
     lines = [_line(columns, widths), _line(["-" * width for width in widths], widths)]
     lines.extend(_line(line, widths) for line in cells)
@@ -26,7 +26,7 @@ def _line(values: Sequence[str], widths: list[int]) -> str:
     return "  ".join([first, *(f"{v:>{w}}" for v, w in zip(values[1:], widths[1:], strict=True))])
 
 
-def _cell(value: object) -> str:
+def cell(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     if isinstance(value, int):

@@ -11,7 +11,7 @@ The parent prints, for each measure, min/median/max over the pairs of each side 
 the medians. `--no-freeze` undoes trainer-bot's `gc.freeze()` after start-up (`gc.unfreeze()` in the
 child), to show the figures without it.
 
-    python bench/interactions.py [--pairs 3] [--count 3000] [--burst 10] [--no-freeze]
+    python bench/interactions.py [--pairs 3] [--count 3000 | --quick] [--burst 10] [--no-freeze]
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ import gc
 import json
 import logging
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -34,12 +32,24 @@ import hikari
 import lightbulb
 from pydantic import SecretStr
 
-from _report import peak_mb, table  # bench/ is on sys.path when a benchmark runs
+from _pairs import (  # bench/ is on sys.path when a benchmark runs
+    SIDES,
+    Comparison,
+    Runs,
+    add_pair_arguments,
+    compare_runs,
+    comparison_table,
+    interleave,
+    run_child,
+    write_summary,
+)
+from _report import peak_mb, table
 from discord_sandbox import DiscordEmulator
 from discord_sandbox.lavalink import FakeLavalinkNode
 from discord_sandbox.state import Member
 
 WARM_UP = 50
+QUICK_COUNT = 300
 MEASURES = ("one-at-a-time", "burst")
 STATISTICS = {"p50": 0.5, "p95": 0.95, "p99": 0.99, "max": 1.0}
 
@@ -177,49 +187,28 @@ async def measure(side: str, count: int, burst: int, *, freeze: bool) -> dict[st
     return result
 
 
-def run_child(side: str, count: int, burst: int, *, freeze: bool) -> dict[str, Any]:
-    command = [
-        sys.executable,
-        __file__,
-        "--side",
-        side,
-        "--json",
-        "--count",
-        str(count),
-        "--burst",
-        str(burst),
+def child_arguments(side: str, count: int, burst: int, *, freeze: bool) -> list[str]:
+    arguments = [__file__, "--side", side, "--json", "--count", str(count), "--burst", str(burst)]
+    return [*arguments, "--no-freeze"] if not freeze else arguments
+
+
+def comparisons(runs: Runs) -> list[Comparison]:
+    return [
+        compare_runs(runs, f"/hi {name} {stat} ms", lambda run, n=name, f=fraction: percentile(run[n], f))
+        for name in MEASURES
+        for stat, fraction in STATISTICS.items()
     ]
-    if not freeze:
-        command.append("--no-freeze")
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
-def summary(runs: dict[str, list[dict[str, Any]]], pairs: int, count: int, burst: int, freeze: bool) -> str:
-    rows: list[dict[str, Any]] = []
-    for measure_name in MEASURES:
-        for statistic, fraction in STATISTICS.items():
-            row: dict[str, Any] = {"measure": measure_name, "stat": statistic}
-            medians = {}
-            for side in ("bot", "bare"):
-                values = [percentile(run[measure_name], fraction) for run in runs[side]]
-                medians[side] = statistics.median(values)
-                row[f"{side} min"], row[f"{side} med"], row[f"{side} max"] = (
-                    min(values),
-                    medians[side],
-                    max(values),
-                )
-            row["bot/bare"] = f"{medians['bot'] / medians['bare']:.2f}x"
-            rows.append(row)
-    columns = ["measure", "stat"] + [f"{s} {c}" for s in ("bot", "bare") for c in ("min", "med", "max")]
+def summary(runs: Runs, pairs: int, count: int, burst: int, freeze: bool) -> str:
     lines = [
         f"/hi latency in ms, {pairs} pairs of processes (bot, bare interleaved), per process {count} "
         f"one at a time and {count // burst * burst} in bursts of {burst}; gc.freeze "
         + ("left as the bot does it" if freeze else "undone (--no-freeze)"),
-        "min/med/max: over the pairs, of each process's statistic; bot/bare: ratio of the medians",
+        "min/med/max: over the pairs, of each process's statistic; bot/bare: ratio of the medians; "
+        "pairs: range of the per-pair ratios",
         "",
-        table(rows, [*columns, "bot/bare"]),
+        comparison_table(comparisons(runs)),
         "",
     ]
     side_rows = [
@@ -232,7 +221,7 @@ def summary(runs: dict[str, list[dict[str, Any]]], pairs: int, count: int, burst
             "gen2 collections": statistics.median(run["full_collections"] for run in runs[side]),
             "peak MB": statistics.median(run["peak_mb"] for run in runs[side]),
         }
-        for side in ("bot", "bare")
+        for side in SIDES
     ]
     lines.append(table(side_rows, list(side_rows[0])))
     lines.append(
@@ -244,8 +233,9 @@ def summary(runs: dict[str, list[dict[str, Any]]], pairs: int, count: int, burst
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=3)
+    add_pair_arguments(parser)
     parser.add_argument("--count", type=int, default=3000, help="interactions per measure and process")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_COUNT} interactions instead of --count")
     parser.add_argument("--burst", type=int, default=10)
     parser.add_argument("--no-freeze", action="store_true", help="undo trainer-bot's gc.freeze() after start")
     parser.add_argument("--side", choices=("bot", "bare"), help="(child) measure one side in this process")
@@ -261,12 +251,14 @@ def main() -> None:
                 figures = ", ".join(f"{k} {percentile(result[name], f):.1f}" for k, f in STATISTICS.items())
                 print(f"{arguments.side} {name}: {figures} ms")
         return
-    runs: dict[str, list[dict[str, Any]]] = {"bot": [], "bare": []}
-    for pair in range(arguments.pairs):
-        for side in ("bot", "bare"):
-            print(f"pair {pair + 1}/{arguments.pairs}: {side}", file=sys.stderr, flush=True)
-            runs[side].append(run_child(side, arguments.count, arguments.burst, freeze=freeze))
-    print(summary(runs, arguments.pairs, arguments.count, arguments.burst, freeze))
+    count = QUICK_COUNT if arguments.quick else arguments.count
+    runs = interleave(
+        arguments.pairs,
+        lambda side: run_child(child_arguments(side, count, arguments.burst, freeze=freeze)),
+    )
+    print(summary(runs, arguments.pairs, count, arguments.burst, freeze))
+    title = f"/hi through the emulator, {count} one at a time and in bursts of {arguments.burst} per process"
+    write_summary(arguments.json_summary, "interactions", title, comparisons(runs))
 
 
 if __name__ == "__main__":
