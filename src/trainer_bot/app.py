@@ -26,10 +26,12 @@ from trainer_bot.chat.instructions import InstructionSource
 from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.chat.privacy import PrivacyService
 from trainer_bot.config import Settings
+from trainer_bot.i18n import Translations
 from trainer_bot.llm.embedded import EmbeddedModel
 from trainer_bot.llm.engine import LanguageModelError
 from trainer_bot.llm.factory import language_model_for
 from trainer_bot.plugins import _pipeline as pipeline
+from trainer_bot.plugins._language import command_localizations
 from trainer_bot.plugins._voice_gateway import HikariVoiceGateway
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
@@ -111,10 +113,13 @@ class TrainerBot:
             logs=None,  # logging is configured once, by the CLI
             banner=None,
         )
+        # Read before the client: command registration takes its localizations from the same catalogues.
+        self.translations = Translations.load()
         self.client = lightbulb.client_from_app(
             self.bot,
             default_enabled_guilds=settings.dev_guilds,  # empty: lightbulb registers globally
             hooks=list(pipeline.INVOCATION_HOOKS),
+            localization_provider=command_localizations(self.translations),
         )
         self.client.error_handler(pipeline.handle_command_error)
         self._extensions = [*plugin_modules(), *extra_extensions]
@@ -132,6 +137,7 @@ class TrainerBot:
         layout = settings.layout
         registry = self.client.di.registry_for(lightbulb.di.Contexts.DEFAULT)
         registry.register_value(Settings, settings)
+        registry.register_value(Translations, self.translations)
         registry.register_value(InstructionSource, InstructionSource(settings.instruction_file))
 
         database = await open_database(settings)  # DATA_DIR and the database, both writable

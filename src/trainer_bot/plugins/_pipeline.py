@@ -11,6 +11,8 @@ import lightbulb
 from lightbulb.prefab import MissingRequiredPermission, OnCooldown
 
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import Message, Translations, Translator, t
+from trainer_bot.plugins._language import command_name, for_context
 
 _LOGGER = logging.getLogger("trainer_bot.commands")
 
@@ -38,35 +40,64 @@ def log_invocation(pipeline: lightbulb.ExecutionPipeline, ctx: lightbulb.Context
 INVOCATION_HOOKS = (start_timer, log_invocation)
 
 
-def _permission_name(permission: hikari.Permissions) -> str:
-    """The name members see in Discord's settings (hikari's MANAGE_GUILD is "Manage Server" there)."""
-    name = (permission.name or "").replace("_", " ").title()
-    return name.replace("Guild", "Server")
+# The names members see in Discord's settings (hikari's MANAGE_GUILD is "Manage Server" there).
+_PERMISSION_NAMES = {
+    hikari.Permissions.MANAGE_GUILD: t("Manage Server"),
+}
 
 
-def _answer_for(exc: Exception, ctx: lightbulb.Context) -> str | None:
+def _permission_name(translator: Translator, permission: hikari.Permissions) -> str:
+    known = _PERMISSION_NAMES.get(permission)
+    if known is not None:
+        return translator.render(known)
+    return (permission.name or "").replace("_", " ").title().replace("Guild", "Server")
+
+
+def _answer_for(exc: Exception, ctx: lightbulb.Context, translator: Translator) -> str | None:
     """The plain answer for failures a member caused; None for failures that are our fault."""
+    command = command_name(translator, ctx.command_data.qualified_name)
+    message: Message | str
     if isinstance(exc, OnCooldown):
-        return f"Slow down: you can use /{ctx.command_data.qualified_name} again in {exc.remaining:.0f} s."
-    if isinstance(exc, MissingRequiredPermission):
-        needed = ", ".join(_permission_name(p) for p in exc.missing) or "more permissions"
-        return f"You need the {needed} permission to use /{ctx.command_data.qualified_name}."
-    if isinstance(exc, UserError):
-        return str(exc)
-    return None
+        message = t(
+            "Slow down: you can use {command} again in {seconds} s.",
+            command=command,
+            seconds=round(exc.remaining),
+        )
+    elif isinstance(exc, MissingRequiredPermission):
+        needed = ", ".join(_permission_name(translator, p) for p in exc.missing) or translator.render(
+            t("more permissions")
+        )
+        message = t(
+            "You need the {permission} permission to use {command}.", permission=needed, command=command
+        )
+    elif isinstance(exc, UserError):
+        message = exc.message
+    else:
+        return None
+    return translator.render(message)
 
 
-async def handle_command_error(exc: lightbulb.exceptions.ExecutionPipelineFailedException) -> bool:
-    """Answer every failed command ephemerally; unexpected failures get an id that is also in the log."""
+async def handle_command_error(
+    exc: lightbulb.exceptions.ExecutionPipelineFailedException,
+    translations: Translations = lightbulb.di.INJECTED,
+) -> bool:
+    """Answer every failed command ephemerally, in the caller's language; unexpected failures get an id that
+    is also in the log. (Registered with `client.error_handler`, which injects `translations`.)"""
     ctx = exc.context
-    answers = [answer for cause in exc.causes if (answer := _answer_for(cause, ctx)) is not None]
+    translator = for_context(translations, ctx)
+    answers = [answer for cause in exc.causes if (answer := _answer_for(cause, ctx, translator)) is not None]
     if answers and len(answers) == len(exc.causes):
         message = answers[0]
         _LOGGER.info("%s refused: %s", _describe(ctx), message)
     else:
         error_id = secrets.token_hex(4)
         _LOGGER.error("%s crashed [error id %s]", _describe(ctx), error_id, exc_info=exc.__cause__ or exc)
-        message = f"Something went wrong on my side (error id `{error_id}`). The bot operator can look it up."
+        message = translator.render(
+            t(
+                "Something went wrong on my side (error id `{error_id}`). The bot operator can look it up.",
+                error_id=error_id,
+            )
+        )
     try:
         await ctx.respond(message, ephemeral=True)
     except hikari.HikariError as respond_failure:
