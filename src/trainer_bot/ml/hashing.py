@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.pipeline import Pipeline, make_pipeline
 
 
-class KnownTermsTfidf(TfidfTransformer):
+class KnownTermsTfidf(TfidfTransformer):  # type: ignore[misc]  # scikit-learn ships no types
     """TF-IDF that weighs n-grams no fitted text had at 0, as a vocabulary would leave them out.
 
     Without it, a question's unknown words would count in its vector's length and lower its cosine
@@ -25,7 +25,8 @@ class KnownTermsTfidf(TfidfTransformer):
     def fit(self, X: Any, y: Any = None) -> KnownTermsTfidf:
         super().fit(X, y)
         seen = np.bincount(csr_matrix(X).indices, minlength=X.shape[1]) > 0
-        self.idf_ = np.where(seen, self.idf_, 0).astype(self.idf_.dtype)
+        idf: np.ndarray = getattr(self, "idf_")  # noqa: B009 (set by the fit above; mypy cannot see it)
+        self.idf_ = np.where(seen, idf, 0).astype(idf.dtype)
         return self
 
 
