@@ -26,12 +26,12 @@ from trainer_bot.chat.instructions import InstructionSource
 from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.chat.privacy import PrivacyService
 from trainer_bot.config import Settings
-from trainer_bot.i18n import Translations
+from trainer_bot.i18n import Translations, Translator
 from trainer_bot.llm.embedded import EmbeddedModel
 from trainer_bot.llm.engine import LanguageModelError
 from trainer_bot.llm.factory import language_model_for
 from trainer_bot.plugins import _pipeline as pipeline
-from trainer_bot.plugins._language import command_localizations
+from trainer_bot.plugins._language import caller_translator, command_localizations
 from trainer_bot.plugins._voice_gateway import HikariVoiceGateway
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
@@ -138,6 +138,9 @@ class TrainerBot:
         registry = self.client.di.registry_for(lightbulb.di.Contexts.DEFAULT)
         registry.register_value(Settings, settings)
         registry.register_value(Translations, self.translations)
+        # Every command answers in its caller's language: `translator: Translator` in an invoke method.
+        commands = self.client.di.registry_for(lightbulb.di.Contexts.COMMAND)
+        commands.register_factory(Translator, caller_translator)
         registry.register_value(InstructionSource, InstructionSource(settings.instruction_file))
 
         database = await open_database(settings)  # DATA_DIR and the database, both writable

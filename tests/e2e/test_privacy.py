@@ -32,7 +32,7 @@ async def test_a_member_exports_then_forgets_their_data(
     refused = await emulator.response(await emulator.slash(bob, "privacy forget-me", {"confirm": False}))
     assert "Nothing was deleted" in refused.content
     done = await emulator.response(await emulator.slash(bob, "privacy forget-me", {"confirm": True}))
-    assert done.ephemeral and "1 messages I answered" in done.content and "1 corrections" in done.content
+    assert done.ephemeral and "1 message I answered" in done.content and "1 correction," in done.content
     again = json.loads(
         (await emulator.response(await emulator.slash(bob, "privacy export"))).attachments[0].data
     )

@@ -10,6 +10,7 @@ import lightbulb
 
 from trainer_bot.config import Settings
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import t
 from trainer_bot.text import human_size
 from trainer_bot.training.catalog import UploadedFile
 
@@ -27,7 +28,12 @@ async def read_attachment(attachment: hikari.Attachment, limit: int) -> bytes:
     soon as more than `limit` bytes arrive: the size an attachment declares is not trusted."""
     if attachment.size > limit:
         raise UserError(
-            f"`{attachment.filename}` is {human_size(attachment.size)}; the limit is {human_size(limit)}."
+            t(
+                "`{filename}` is {size}; the limit is {limit}.",
+                filename=attachment.filename,
+                size=human_size(attachment.size),
+                limit=human_size(limit),
+            )
         )
     chunks: list[bytes] = []
     received = 0
@@ -36,11 +42,19 @@ async def read_attachment(attachment: hikari.Attachment, limit: int) -> bytes:
             async for chunk in reader:
                 received += len(chunk)
                 if received > limit:
-                    raise UserError(f"`{attachment.filename}` is larger than the {human_size(limit)} limit.")
+                    raise UserError(
+                        t(
+                            "`{filename}` is larger than the {limit} limit.",
+                            filename=attachment.filename,
+                            limit=human_size(limit),
+                        )
+                    )
                 chunks.append(chunk)
     except (hikari.HikariError, aiohttp.ClientError) as exc:
         _LOGGER.warning("could not download attachment %s: %s", attachment.filename, exc)
-        raise UserError(f"I could not download `{attachment.filename}`; please send it again.") from None
+        raise UserError(
+            t("I could not download `{filename}`; please send it again.", filename=attachment.filename)
+        ) from None
     return b"".join(chunks)
 
 

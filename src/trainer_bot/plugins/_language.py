@@ -58,3 +58,8 @@ def command_localizations(translations: Translations) -> lightbulb.localization.
         return texts
 
     return localize
+
+
+def caller_translator(ctx: lightbulb.Context, translations: Translations) -> Translator:
+    """The factory behind `translator: Translator = lightbulb.di.INJECTED` in commands and their hooks."""
+    return for_context(translations, ctx)

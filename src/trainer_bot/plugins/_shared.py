@@ -8,6 +8,7 @@ import hikari
 import lightbulb
 
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import t
 from trainer_bot.workspace.paths import PathKind
 from trainer_bot.workspace.service import FileService
 
@@ -40,5 +41,5 @@ def workspace_paths(kind: PathKind) -> Callable[[lightbulb.AutocompleteContext[s
 def require_guild(ctx: lightbulb.Context) -> int:
     """Workspace commands are guild commands; DMs have no workspace."""
     if ctx.guild_id is None:
-        raise UserError("This command works in a server, not in direct messages.")
+        raise UserError(t("This command works in a server, not in direct messages."))
     return int(ctx.guild_id)

@@ -14,7 +14,9 @@ from trainer_bot.chat.conversation import ConversationService, NotMyAnswer
 from trainer_bot.chat.grounding import HistoryTurn
 from trainer_bot.chat.messages import IncomingMessage
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import Message, Translations, Translator, command_text, t
 from trainer_bot.plugins._attachments import AttachedRecording, first_audio, read_attachment
+from trainer_bot.plugins._language import for_interaction
 from trainer_bot.plugins._shared import MANAGE_GUILD, NEEDS_MANAGE_GUILD, require_guild
 from trainer_bot.speech.listening import Listening
 from trainer_bot.text import split_message, without_mention
@@ -120,91 +122,126 @@ async def answer_message(
 
 
 @loader.command
-class Transcribe(lightbulb.MessageCommand, name="Transcribe"):
+class Transcribe(lightbulb.MessageCommand, name=command_text("Transcribe"), localize=True):
     """Anyone may ask for the words of any audio message, for their eyes only."""
 
     @lightbulb.invoke
-    async def invoke(self, ctx: lightbulb.Context, listening: Listening = lightbulb.di.INJECTED) -> None:
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        listening: Listening = lightbulb.di.INJECTED,
+        translator: Translator = lightbulb.di.INJECTED,
+    ) -> None:
         target: hikari.Message = self.target
         recording = first_audio(target)
         if recording is None:
-            raise UserError("That message has no audio to transcribe.")
+            raise UserError(t("That message has no audio to transcribe."))
         await ctx.defer(ephemeral=True)
         audio = await read_attachment(recording, listening.max_bytes)
         transcript = await listening.transcribe(ctx.guild_id, audio, filename=recording.filename)
         if not transcript.text.strip():
-            await ctx.respond(NOTHING_HEARD)
+            await ctx.respond(translator.render(NOTHING_HEARD))
             return
-        head = f"🎙️ ({transcript.language or '?'}, {transcript.duration:.0f} s)"
+        head = translator.render(
+            t(
+                "🎙️ ({language}, {seconds} s)",
+                language=transcript.language or "?",
+                seconds=round(transcript.duration),
+            )
+        )
         for chunk in split_message(f"{head}\n{transcript.text.strip()}"):
             await ctx.respond(chunk)
 
 
 @loader.listener(hikari.InteractionCreateEvent)
 async def rate_answer(
-    event: hikari.InteractionCreateEvent, conversation: ConversationService = lightbulb.di.INJECTED
+    event: hikari.InteractionCreateEvent,
+    conversation: ConversationService = lightbulb.di.INJECTED,
+    translations: Translations = lightbulb.di.INJECTED,
 ) -> None:
     """👍/👎 under an answer. Handled from the custom id, so buttons keep working after a restart."""
     interaction = event.interaction
     if not isinstance(interaction, hikari.ComponentInteraction) or interaction.custom_id not in RATINGS:
         return
+    translator = for_interaction(translations, interaction)
     value = RATINGS[interaction.custom_id]
+    answer: Message | str
     try:
         await conversation.rate(interaction.message.id, interaction.user.id, value)
         answer = (
-            "Thanks! Noted 👍"
+            t("Thanks! Noted 👍")
             if value > 0
-            else "Thanks! Noted 👎 — you can teach me the right answer with Apps → Correct this reply."
+            else t(
+                "Thanks! Noted 👎 — you can teach me the right answer with Apps → {menu}.",
+                menu=t("Correct this reply"),
+            )
         )
     except NotMyAnswer as refusal:
-        answer = str(refusal)
+        answer = refusal.message
     await interaction.create_initial_response(
-        hikari.ResponseType.MESSAGE_CREATE, answer, flags=hikari.MessageFlag.EPHEMERAL
+        hikari.ResponseType.MESSAGE_CREATE, translator.render(answer), flags=hikari.MessageFlag.EPHEMERAL
     )
 
 
 chat = lightbulb.Group(
-    "chat", "Where the bot chats without being mentioned", default_member_permissions=MANAGE_GUILD
+    command_text("chat"),
+    command_text("Where the bot chats without being mentioned"),
+    default_member_permissions=MANAGE_GUILD,
+    localize=True,
 )
 
 
-async def _switch_chat(ctx: lightbulb.Context, conversation: ConversationService, *, enabled: bool) -> None:
+async def _switch_chat(
+    ctx: lightbulb.Context, conversation: ConversationService, translator: Translator, *, enabled: bool
+) -> None:
     changed = await conversation.set_chat(require_guild(ctx), ctx.channel_id, ctx.user.id, enabled=enabled)
     if enabled:
         state = (
-            "I'll answer every message in this channel now." if changed else "I already chat in this channel."
+            t("I'll answer every message in this channel now.")
+            if changed
+            else t("I already chat in this channel.")
         )
     else:
-        state = "I'll only answer mentions and replies here now." if changed else "I wasn't chatting here."
-    await ctx.respond(state, ephemeral=True)
+        state = (
+            t("I'll only answer mentions and replies here now.") if changed else t("I wasn't chatting here.")
+        )
+    await ctx.respond(translator.render(state), ephemeral=True)
 
 
 @chat.register
 class ChatEnable(
     lightbulb.SlashCommand,
-    name="enable",
-    description="Answer every message in this channel",
+    name=command_text("enable"),
+    description=command_text("Answer every message in this channel"),
     hooks=[NEEDS_MANAGE_GUILD],
+    localize=True,
 ):
     @lightbulb.invoke
     async def invoke(
-        self, ctx: lightbulb.Context, conversation: ConversationService = lightbulb.di.INJECTED
+        self,
+        ctx: lightbulb.Context,
+        conversation: ConversationService = lightbulb.di.INJECTED,
+        translator: Translator = lightbulb.di.INJECTED,
     ) -> None:
-        await _switch_chat(ctx, conversation, enabled=True)
+        await _switch_chat(ctx, conversation, translator, enabled=True)
 
 
 @chat.register
 class ChatDisable(
     lightbulb.SlashCommand,
-    name="disable",
-    description="Only answer mentions and replies in this channel",
+    name=command_text("disable"),
+    description=command_text("Only answer mentions and replies in this channel"),
     hooks=[NEEDS_MANAGE_GUILD],
+    localize=True,
 ):
     @lightbulb.invoke
     async def invoke(
-        self, ctx: lightbulb.Context, conversation: ConversationService = lightbulb.di.INJECTED
+        self,
+        ctx: lightbulb.Context,
+        conversation: ConversationService = lightbulb.di.INJECTED,
+        translator: Translator = lightbulb.di.INJECTED,
     ) -> None:
-        await _switch_chat(ctx, conversation, enabled=False)
+        await _switch_chat(ctx, conversation, translator, enabled=False)
 
 
 loader.command(chat)

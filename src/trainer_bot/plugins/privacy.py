@@ -6,32 +6,46 @@ import hikari
 import lightbulb
 
 from trainer_bot.chat.privacy import PrivacyService
+from trainer_bot.i18n import Message, Translator, command_text, t, tn
 from trainer_bot.plugins._shared import per_user_cooldown
 
 loader = lightbulb.Loader()
-privacy = lightbulb.Group("privacy", "Your data: take a copy, or delete it")
+privacy = lightbulb.Group(
+    command_text("privacy"), command_text("Your data: take a copy, or delete it"), localize=True
+)
 
-KINDS = {
-    "conversation_turns": "messages I answered",
-    "corrections": "corrections",
-    "feedback": "feedback notes",
-    "ratings": "ratings",
-}
+
+def deleted_counts(counts: dict[str, int]) -> list[Message]:
+    def count(table: str) -> int:
+        return counts.get(table, 0)
+
+    return [
+        tn("{count} message I answered", "{count} messages I answered", count("conversation_turns")),
+        tn("{count} correction", "{count} corrections", count("corrections")),
+        tn("{count} feedback note", "{count} feedback notes", count("feedback")),
+        tn("{count} rating", "{count} ratings", count("ratings")),
+    ]
 
 
 @privacy.register
 class Export(
     lightbulb.SlashCommand,
-    name="export",
-    description="Get everything you wrote that the bot keeps, as a JSON file (only you see it)",
+    name=command_text("export"),
+    description=command_text("Get everything you wrote that the bot keeps, as a JSON file (only you see it)"),
     hooks=[per_user_cooldown(300, 2)],
+    localize=True,
 ):
     @lightbulb.invoke
-    async def invoke(self, ctx: lightbulb.Context, service: PrivacyService = lightbulb.di.INJECTED) -> None:
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        service: PrivacyService = lightbulb.di.INJECTED,
+        translator: Translator = lightbulb.di.INJECTED,
+    ) -> None:
         await ctx.defer(ephemeral=True)
         data = await service.export(ctx.user.id)
         await ctx.respond(
-            "Here is everything I keep that you wrote, in every server.",
+            translator.render(t("Here is everything I keep that you wrote, in every server.")),
             attachment=hikari.Bytes(data, "trainer-bot-my-data.json"),
         )
 
@@ -39,26 +53,37 @@ class Export(
 @privacy.register
 class ForgetMe(
     lightbulb.SlashCommand,
-    name="forget-me",
-    description="Delete what you wrote, in every server: messages, corrections, feedback, ratings",
+    name=command_text("forget-me"),
+    description=command_text(
+        "Delete what you wrote, in every server: messages, corrections, feedback, ratings"
+    ),
     hooks=[per_user_cooldown(300, 2)],
+    localize=True,
 ):
-    confirm = lightbulb.boolean("confirm", "True: yes, delete my data in every server")
+    confirm = lightbulb.boolean(
+        command_text("confirm"), command_text("True: yes, delete my data in every server"), localize=True
+    )
 
     @lightbulb.invoke
-    async def invoke(self, ctx: lightbulb.Context, service: PrivacyService = lightbulb.di.INJECTED) -> None:
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        service: PrivacyService = lightbulb.di.INJECTED,
+        translator: Translator = lightbulb.di.INJECTED,
+    ) -> None:
         if not self.confirm:
-            await ctx.respond(
-                "Nothing was deleted. Run it again with `confirm: True` to delete.", ephemeral=True
-            )
+            refused = t("Nothing was deleted. Run it again with `confirm: True` to delete.")
+            await ctx.respond(translator.render(refused), ephemeral=True)
             return
         await ctx.defer(ephemeral=True)
         counts = await service.forget(ctx.user.id)
-        deleted = ", ".join(f"{counts.get(table, 0)} {name}" for table, name in KINDS.items())
-        await ctx.respond(
-            f"Deleted: {deleted}. What remains: models already trained with your corrections answer "
-            "with them until the server's next /train, and other members' corrections of my answers to you."
+        deleted = ", ".join(translator.render(kind) for kind in deleted_counts(counts))
+        forgotten = t(
+            "Deleted: {deleted}. What remains: models already trained with your corrections answer with them "
+            "until the server's next /train, and other members' corrections of my answers to you.",
+            deleted=deleted,
         )
+        await ctx.respond(translator.render(forgotten))
 
 
 loader.command(privacy)

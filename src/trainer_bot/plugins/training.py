@@ -12,7 +12,9 @@ import lightbulb
 
 from trainer_bot.config import Settings
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import Message, Translations, Translator, command_text, t
 from trainer_bot.plugins._attachments import read_upload, upload_limit
+from trainer_bot.plugins._language import for_context, for_guild
 from trainer_bot.plugins._shared import (
     MANAGE_GUILD,
     NEEDS_MANAGE_GUILD,
@@ -48,17 +50,26 @@ async def chart_file(draw: Callable[[T], bytes | None], subject: T, filename: st
 
 
 class JobMessage:
-    """Keeps the member's /train reply in step with the job; the channel hears when a model goes live."""
+    """Keeps the member's /train reply in step with the job (in their language); the channel hears, in the
+    server's language, when a model goes live."""
 
-    def __init__(self, ctx: lightbulb.Context, response_id: hikari.Snowflakeish) -> None:
+    def __init__(
+        self,
+        ctx: lightbulb.Context,
+        response_id: hikari.Snowflakeish,
+        member: Translator,
+        channel: Translator,
+    ) -> None:
         self._ctx = ctx
         self._response_id = response_id
+        self._member = member
+        self._channel = channel
         self._editable = True
         self._progressed = False
         # Edits must land in the order the job produced them.
         self._lock = asyncio.Lock()
 
-    async def show(self, text: str) -> None:
+    async def show(self, text: Message | str) -> None:
         async with self._lock:
             await self._edit(text)
 
@@ -77,18 +88,21 @@ class JobMessage:
         if finished and update.model_version is not None:
             await self._announce(update)
 
-    async def _edit(self, text: str, attachment: hikari.Bytes | None = None) -> None:
+    async def _edit(self, text: Message | str, attachment: hikari.Bytes | None = None) -> None:
         if not self._editable:
             return
         try:
-            await self._ctx.edit_response(self._response_id, text, attachment=attachment or hikari.UNDEFINED)
+            await self._ctx.edit_response(
+                self._response_id, self._member.render(text), attachment=attachment or hikari.UNDEFINED
+            )
         except (hikari.NotFoundError, hikari.UnauthorizedError, hikari.ForbiddenError):
             self._editable = False  # the interaction token expired (15 min) or the message was dismissed
 
     async def _announce(self, update: TrainingJob) -> None:
         try:
             await self._ctx.client.rest.create_message(
-                self._ctx.channel_id, reports.model_live_text(update, self._ctx.user.mention)
+                self._ctx.channel_id,
+                self._channel.render(reports.model_live_text(update, self._ctx.user.mention)),
             )
         except hikari.HikariError as exc:
             _LOGGER.warning("could not announce model %s: %s", update.model_version, exc)
@@ -97,21 +111,39 @@ class JobMessage:
 @loader.command
 class Train(
     lightbulb.SlashCommand,
-    name="train",
-    description="Train the server's model on new examples and everything selected before",
+    name=command_text("train"),
+    description=command_text("Train the server's model on new examples and everything selected before"),
     default_member_permissions=MANAGE_GUILD,
     hooks=[NEEDS_MANAGE_GUILD, per_user_cooldown(60, 3)],
+    localize=True,
 ):
-    data = lightbulb.string("data", "Examples typed here, one per line", default=None)
+    data = lightbulb.string(
+        command_text("data"), command_text("Examples typed here, one per line"), default=None, localize=True
+    )
     data_dir = lightbulb.string(
-        "data_dir", "A workspace folder with data files", default=None, autocomplete=workspace_paths("dir")
+        command_text("data_dir"),
+        command_text("A workspace folder with data files"),
+        default=None,
+        autocomplete=workspace_paths("dir"),
+        localize=True,
     )
     positive = lightbulb.boolean(
-        "positive", "Label for examples without one: positive (default) or negative", default=True
+        command_text("positive"),
+        command_text("Label for examples without one: positive (default) or negative"),
+        default=True,
+        localize=True,
     )
-    attachment = lightbulb.attachment("attachment", "A CSV, JSON, JSONL or TXT file", default=None)
+    attachment = lightbulb.attachment(
+        command_text("attachment"),
+        command_text("A CSV, JSON, JSONL or TXT file"),
+        default=None,
+        localize=True,
+    )
     force = lightbulb.boolean(
-        "force", "Make the new model active even if the current one scores better", default=False
+        command_text("force"),
+        command_text("Make the new model active even if the current one scores better"),
+        default=False,
+        localize=True,
     )
 
     @lightbulb.invoke
@@ -120,6 +152,8 @@ class Train(
         ctx: lightbulb.Context,
         training: TrainingService = lightbulb.di.INJECTED,
         settings: Settings = lightbulb.di.INJECTED,
+        translations: Translations = lightbulb.di.INJECTED,
+        bot: hikari.GatewayBot = lightbulb.di.INJECTED,
     ) -> None:
         await ctx.defer(ephemeral=True)
         limit = upload_limit(ctx, settings)
@@ -134,11 +168,13 @@ class Train(
             force=self.force,
         )
         # Answer first so the job's updates always have a message to edit.
-        message = JobMessage(ctx, await ctx.respond("Preparing the training data…"))
+        member = for_context(translations, ctx)
+        preparing = await ctx.respond(member.render(t("Preparing the training data…")))
+        message = JobMessage(ctx, preparing, member, for_guild(translations, bot.cache, ctx.guild_id))
         try:
             job = await training.start(request, on_update=message)
         except UserError as refusal:
-            await message.show(str(refusal))
+            await message.show(refusal.message)
             return
         await message.show_queued(job)
 
@@ -146,14 +182,23 @@ class Train(
 @loader.command
 class Test(
     lightbulb.SlashCommand,
-    name="test",
-    description="Test the server's model on examples (JSON) and see its accuracy",
+    name=command_text("test"),
+    description=command_text("Test the server's model on examples (JSON) and see its accuracy"),
     hooks=[per_user_cooldown(30, 3)],
+    localize=True,
 ):
     test_data = lightbulb.string(
-        "test_data", 'JSON: ["text", ...] or [{"text": "...", "label": "..."}]', default=None
+        command_text("test_data"),
+        command_text('JSON: ["text", ...] or [{"text": "...", "label": "..."}]'),
+        default=None,
+        localize=True,
     )
-    file = lightbulb.attachment("file", "A CSV, JSON, JSONL or TXT file of test examples", default=None)
+    file = lightbulb.attachment(
+        command_text("file"),
+        command_text("A CSV, JSON, JSONL or TXT file of test examples"),
+        default=None,
+        localize=True,
+    )
 
     @lightbulb.invoke
     async def invoke(
@@ -161,6 +206,7 @@ class Test(
         ctx: lightbulb.Context,
         tests: TestService = lightbulb.di.INJECTED,
         settings: Settings = lightbulb.di.INJECTED,
+        translator: Translator = lightbulb.di.INJECTED,
     ) -> None:
         await ctx.defer(ephemeral=True)
         limit = upload_limit(ctx, settings)
@@ -173,24 +219,39 @@ class Test(
         files = [hikari.Bytes(predictions_csv, "predictions.csv")] if predictions_csv is not None else []
         figures = await chart_file(charts.evaluation_chart, outcome.result, TEST_CHART)
         files += [figures] if figures is not None else []
-        await ctx.respond(text, attachments=files or hikari.UNDEFINED)
+        await ctx.respond(translator.render(text), attachments=files or hikari.UNDEFINED)
 
 
 @loader.command
 class Jobs(
     lightbulb.SlashCommand,
-    name="jobs",
-    description="Recent training jobs, or one job in detail",
+    name=command_text("jobs"),
+    description=command_text("Recent training jobs, or one job in detail"),
     default_member_permissions=MANAGE_GUILD,
     hooks=[NEEDS_MANAGE_GUILD],
+    localize=True,
 ):
-    job_id = lightbulb.integer("job_id", "A job number from /train", default=None, min_value=1)
+    job_id = lightbulb.integer(
+        command_text("job_id"),
+        command_text("A job number from /train"),
+        default=None,
+        min_value=1,
+        localize=True,
+    )
     chart = lightbulb.boolean(
-        "chart", "Attach a chart: recent models' accuracy, or the job's F1 per label", default=False
+        command_text("chart"),
+        command_text("Attach a chart: recent models' accuracy, or the job's F1 per label"),
+        default=False,
+        localize=True,
     )
 
     @lightbulb.invoke
-    async def invoke(self, ctx: lightbulb.Context, training: TrainingService = lightbulb.di.INJECTED) -> None:
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        training: TrainingService = lightbulb.di.INJECTED,
+        translator: Translator = lightbulb.di.INJECTED,
+    ) -> None:
         guild_id = require_guild(ctx)
         if self.chart:
             # The first chart loads matplotlib, which can outlast the 3 s Discord waits for an answer.
@@ -198,16 +259,22 @@ class Jobs(
         if self.job_id is not None:
             job = await training.job(guild_id, self.job_id)
             if job is None:
-                raise UserError(f"There is no training job #{self.job_id} in this server.")
+                raise UserError(t("There is no training job #{job_id} in this server.", job_id=self.job_id))
             figures = await chart_file(charts.training_chart, job, TRAINING_CHART) if self.chart else None
-            await ctx.respond(reports.job_text(job), ephemeral=True, attachment=figures or hikari.UNDEFINED)
+            await ctx.respond(
+                translator.render(reports.job_text(job)),
+                ephemeral=True,
+                attachment=figures or hikari.UNDEFINED,
+            )
             return
         jobs = await training.recent_jobs(guild_id)
         if not jobs:
-            await ctx.respond("No training jobs yet: start one with /train.", ephemeral=True)
+            await ctx.respond(
+                translator.render(t("No training jobs yet: start one with /train.")), ephemeral=True
+            )
             return
-        text = reports.jobs_text(jobs)
+        text = translator.render(reports.jobs_text(jobs))
         figures = await chart_file(charts.accuracy_chart, jobs, ACCURACY_CHART) if self.chart else None
         if self.chart and figures is None:
-            text += "\n_None of these jobs has a held-out accuracy to chart._"
+            text += "\n" + translator.render(t("_None of these jobs has a held-out accuracy to chart._"))
         await ctx.respond(text, ephemeral=True, attachment=figures or hikari.UNDEFINED)

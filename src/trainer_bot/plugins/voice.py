@@ -5,6 +5,7 @@ from __future__ import annotations
 import hikari
 import lightbulb
 
+from trainer_bot.i18n import Translator, command_text, t
 from trainer_bot.plugins._shared import per_user_cooldown, require_guild
 from trainer_bot.voice.errors import NotInVoice
 from trainer_bot.voice.service import VoiceService
@@ -43,9 +44,10 @@ async def note_members_in_voice(
 @loader.command
 class Join(
     lightbulb.SlashCommand,
-    name="join",
-    description="Join your voice channel and speak answers there",
+    name=command_text("join"),
+    description=command_text("Join your voice channel and speak answers there"),
     hooks=[per_user_cooldown(10, 3)],
+    localize=True,
 ):
     @lightbulb.invoke
     async def invoke(
@@ -53,6 +55,7 @@ class Join(
         ctx: lightbulb.Context,
         voice: VoiceService = lightbulb.di.INJECTED,
         bot: hikari.GatewayBot = lightbulb.di.INJECTED,
+        translator: Translator = lightbulb.di.INJECTED,
     ) -> None:
         guild_id = require_guild(ctx)
         state = bot.cache.get_voice_state(guild_id, ctx.user.id)
@@ -60,17 +63,27 @@ class Join(
             raise NotInVoice()
         await ctx.defer(ephemeral=True)
         await voice.join(guild_id, state.channel_id)
-        await ctx.respond(f"Joined <#{state.channel_id}>. I'll speak my answers to people in this channel.")
+        joined = t(
+            "Joined <#{channel_id}>. I'll speak my answers to people in this channel.",
+            channel_id=state.channel_id,
+        )
+        await ctx.respond(translator.render(joined))
 
 
 @loader.command
 class Leave(
     lightbulb.SlashCommand,
-    name="leave",
-    description="Leave the voice channel and forget queued speech",
+    name=command_text("leave"),
+    description=command_text("Leave the voice channel and forget queued speech"),
     hooks=[per_user_cooldown(10, 3)],
+    localize=True,
 ):
     @lightbulb.invoke
-    async def invoke(self, ctx: lightbulb.Context, voice: VoiceService = lightbulb.di.INJECTED) -> None:
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        voice: VoiceService = lightbulb.di.INJECTED,
+        translator: Translator = lightbulb.di.INJECTED,
+    ) -> None:
         await voice.leave(require_guild(ctx))
-        await ctx.respond("Left the voice channel.", ephemeral=True)
+        await ctx.respond(translator.render(t("Left the voice channel.")), ephemeral=True)

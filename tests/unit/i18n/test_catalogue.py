@@ -77,8 +77,9 @@ def test_every_msgid_is_translated_with_its_placeholders(language: str) -> None:
 @pytest.mark.parametrize("language", translated_languages())
 def test_the_compiled_catalogue_is_in_step_with_the_po(language: str) -> None:
     def translations(catalogue: Catalog) -> dict[object, object]:
+        # Plural ids and forms come back as lists from a .mo and as tuples from a .po.
         return {
-            (entry.id, entry.context): entry.string
+            (tuple(as_list(entry.id)), entry.context): tuple(as_list(entry.string))
             for entry in catalogue
             if entry.id and entry.string and not entry.fuzzy
         }
