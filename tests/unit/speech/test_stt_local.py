@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import statistics
 import threading
 import time
+import wave
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -17,11 +19,12 @@ from speech_support.clips import (
     SHORT_TEXT,
     SHORT_WORDS,
     cached_voice_message,
+    espeak_wav,
     silence,
     words,
 )
 from speech_support.whisper import tiny_en
-from trainer_bot.speech.media import Samples, duration_of
+from trainer_bot.speech.media import Samples, decode_for_whisper, duration_of, to_ogg_opus
 from trainer_bot.speech.stt import (
     AudioTooLarge,
     InvalidAudio,
@@ -32,6 +35,7 @@ from trainer_bot.speech.stt import (
     UnsupportedLanguage,
 )
 from trainer_bot.speech.stt_local import WhisperLike, WhisperSegment
+from trainer_bot.speech.transcript import Segment
 
 
 @pytest.fixture
@@ -70,12 +74,15 @@ class FakeModel:
         self.gate = gate
         self.started = threading.Event()
         self.languages_used: list[str] = []
+        self.detections = 0
+        self.vad_filters: list[bool] = []
 
     @property
     def supported_languages(self) -> list[str]:
         return ["en", "ru", "pl", "de"]
 
     def detect_language(self, audio: Samples) -> tuple[str, float, list[tuple[str, float]]]:
+        self.detections += 1
         best = max(self.probabilities, key=lambda item: item[1])
         return best[0], best[1], self.probabilities
 
@@ -86,6 +93,7 @@ class FakeModel:
         if self.gate is not None:
             assert self.gate.wait(30)
         self.languages_used.append(language)
+        self.vad_filters.append(vad_filter)
         return iter([FakeSegment(0.0, 1.0, f" said in {language}")]), None
 
 
@@ -149,7 +157,52 @@ async def test_explicit_language_wins_over_detection(short_clip: bytes) -> None:
     assert (await local.transcribe(short_clip, language="EN")).language == "en"
     with pytest.raises(UnsupportedLanguage, match="'xx'"):
         await local.transcribe(short_clip, language="xx")
+    assert model.detections == 0  # a known language costs no detection pass
     await local.close()
+
+
+async def test_a_single_configured_language_is_not_detected(short_clip: bytes) -> None:
+    model = FakeModel([("en", 0.9), ("ru", 0.1)])
+    local = LocalTranscriber("unused", languages=("ru",), model_factory=lambda: model)
+    result = await local.transcribe(short_clip)
+    assert (result.language, result.text, model.detections) == ("ru", "said in ru", 0)
+    await local.close()
+
+
+async def test_voice_activity_is_found_once_for_detection_and_recognition(short_clip: bytes) -> None:
+    model = FakeModel([("ru", 0.2), ("en", 0.8)])
+    local = LocalTranscriber("unused", languages=("ru", "en"), model_factory=lambda: model)
+    result = await local.transcribe(short_clip)
+    # Whisper is handed the speech already cut out, so it must not run VAD over it again.
+    assert (result.language, model.detections, model.vad_filters) == ("en", 1, [False])
+    await local.close()
+
+
+def with_leading_silence(seconds: float, text: str) -> bytes:
+    """A voice message whose speech starts after `seconds` of silence."""
+    with wave.open(io.BytesIO(espeak_wav(text))) as spoken:
+        rate, frames = spoken.getframerate(), spoken.readframes(spoken.getnframes())
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(bytes(int(seconds * rate) * 2) + frames)
+    return to_ogg_opus(out.getvalue())
+
+
+async def test_words_and_times_are_those_of_faster_whispers_own_vad() -> None:
+    """Cutting the speech out once here must not change what Whisper hears, nor where segments fall."""
+    clip = with_leading_silence(4.0, LONG_TEXT)
+    model = tiny_en()
+    local = LocalTranscriber("unused", model_factory=lambda: model)
+    result = await local.transcribe(clip)
+    await local.close()
+    samples = decode_for_whisper(clip, max_seconds=300)
+    pieces, _ = model.transcribe(samples, language="en", beam_size=5, vad_filter=True)
+    expected = tuple(Segment(piece.start, piece.end, piece.text.strip()) for piece in pieces)
+    assert result.segments == expected
+    assert result.segments[0].start >= 3.5  # times are in the recording, not in the speech cut out of it
 
 
 def no_model() -> WhisperLike:
