@@ -153,7 +153,11 @@ class ChatFlow:
 
         async with channel.typing():
             transcript = await self._listening.transcribe(
-                message.guild_id, audio, filename=message.recording.filename, on_queued=tell_queued
+                message.guild_id,
+                audio,
+                filename=message.recording.filename,
+                member_id=message.author_id,
+                on_queued=tell_queued,
             )
         return transcript.text.strip()
 

@@ -10,6 +10,7 @@ import hikari
 import lightbulb
 from lightbulb.prefab import MissingRequiredPermission, OnCooldown
 
+from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.errors import UserError
 from trainer_bot.i18n import Message, Translations, Translator, t
 from trainer_bot.plugins._language import command_name, for_context
@@ -37,7 +38,17 @@ def log_invocation(pipeline: lightbulb.ExecutionPipeline, ctx: lightbulb.Context
     _LOGGER.info("%s %s in %.1f ms", _describe(ctx), outcome, duration_ms)
 
 
-INVOCATION_HOOKS = (start_timer, log_invocation)
+@lightbulb.hook(lightbulb.ExecutionSteps.MAX_CONCURRENCY, name="member-locale")
+def remember_locale(
+    _: lightbulb.ExecutionPipeline,
+    ctx: lightbulb.Context,
+    preferences: GuildPreferences = lightbulb.di.INJECTED,
+) -> None:
+    # Discord tells a member's client language with commands only; their voice messages may use it.
+    preferences.remember_locale(ctx.user.id, str(ctx.interaction.locale))
+
+
+INVOCATION_HOOKS = (start_timer, remember_locale, log_invocation)
 
 
 # The names members see in Discord's settings (hikari's MANAGE_GUILD is "Manage Server" there).

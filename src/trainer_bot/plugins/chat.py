@@ -138,7 +138,11 @@ class Transcribe(lightbulb.MessageCommand, name=command_text("Transcribe"), loca
             raise UserError(t("That message has no audio to transcribe."))
         await ctx.defer(ephemeral=True)
         audio = await read_attachment(recording, listening.max_bytes)
-        transcript = await listening.transcribe(ctx.guild_id, audio, filename=recording.filename)
+        # The language is the speaker's (the author's), not the asker's: their locale is recorded by the
+        # pipeline when they use a command, this one included when they ask about their own message.
+        transcript = await listening.transcribe(
+            ctx.guild_id, audio, filename=recording.filename, member_id=target.author.id
+        )
         if not transcript.text.strip():
             await ctx.respond(translator.render(NOTHING_HEARD))
             return

@@ -1,4 +1,5 @@
-"""Voice messages to text, in the language the guild chose (or detected among the configured ones)."""
+"""Voice messages to text, in the language known for the guild and member (or detected among the configured
+ones)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from trainer_bot.speech.stt import OnQueued, Transcriber, Transcript
 
 
 class LanguageChoice(Protocol):
-    """Where a guild's voice-message language is kept (the guild's preferences)."""
+    """Where the language of a member's voice messages is known from (the guild's preferences)."""
 
-    async def stt_language(self, guild_id: int | None) -> str | None:
+    async def stt_language(self, guild_id: int | None, member_id: int | None) -> str | None:
         """None: detect among the configured languages."""
         ...
 
@@ -22,9 +23,16 @@ class Listening:
         self.max_bytes = max_bytes
 
     async def transcribe(
-        self, guild_id: int | None, audio: bytes, *, filename: str, on_queued: OnQueued | None = None
+        self,
+        guild_id: int | None,
+        audio: bytes,
+        *,
+        filename: str,
+        member_id: int | None = None,
+        on_queued: OnQueued | None = None,
     ) -> Transcript:
-        language = await self._preferences.stt_language(guild_id)
+        """`member_id`: who speaks in the recording (its author), whose language may be known."""
+        language = await self._preferences.stt_language(guild_id, member_id)
         return await self._transcriber.transcribe(
             audio, filename=filename, language=language, on_queued=on_queued
         )

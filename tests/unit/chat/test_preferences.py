@@ -56,3 +56,36 @@ async def test_a_persona_is_kept_bounded_and_can_go_back_to_the_default(database
     await prefs.set_persona(GUILD, None)
     assert await preferences(database).persona(GUILD) == DEFAULT_PERSONA
     assert await prefs.persona(GUILD + 1) == DEFAULT_PERSONA  # another guild is not affected
+
+
+MEMBER = 77
+
+
+async def test_a_members_client_language_is_used_when_the_guild_fixed_none(database: Database) -> None:
+    prefs = preferences(database)
+    assert await prefs.stt_language(GUILD, MEMBER) is None  # never used a command: detect
+    prefs.remember_locale(MEMBER, "ru")
+    assert await prefs.stt_language(GUILD, MEMBER) == "ru"
+    assert await prefs.stt_language(None, MEMBER) == "ru"  # direct messages too
+    assert await prefs.stt_language(GUILD, MEMBER + 1) is None  # only for that member
+    await prefs.set_language(GUILD, "en")
+    assert await prefs.stt_language(GUILD, MEMBER) == "en"  # the guild's choice comes first
+
+
+@pytest.mark.parametrize("locale", ["de", "pt-BR"])
+async def test_a_client_language_not_listened_for_is_detected(database: Database, locale: str) -> None:
+    prefs = preferences(database)
+    prefs.remember_locale(MEMBER, locale)
+    assert await prefs.stt_language(GUILD, MEMBER) is None
+
+
+async def test_an_english_client_does_not_force_english_where_other_languages_are_spoken(
+    database: Database,
+) -> None:
+    """English is the client language of many who speak something else: it says little in a ru,en guild."""
+    prefs = preferences(database)
+    prefs.remember_locale(MEMBER, "en-US")
+    assert await prefs.stt_language(GUILD, MEMBER) is None
+    english_only = GuildPreferences(GuildSettingsRepository(database), languages=("en",), default_voice="v")
+    english_only.remember_locale(MEMBER, "en-GB")
+    assert await english_only.stt_language(GUILD, MEMBER) == "en"
