@@ -151,6 +151,7 @@ class TrainerBot:
             ModelVersionRepository(database),
             signing_key(layout.signing_key_file),
             keep_versions=settings.model_keep_versions,
+            cache_bytes=settings.model_cache_mb * 1024 * 1024,
         )
         await models.tidy_all()
         if leftovers := await asyncio.to_thread(workspaces.remove_leftovers):

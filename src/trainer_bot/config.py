@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     workspace_max_mb: float = Field(default=200.0, gt=0, le=100_000)
     training_workers: int = Field(default=2, ge=1, le=16)
     model_keep_versions: int = Field(default=5, ge=1, le=1000)  # older model versions are deleted
+    model_cache_mb: int = Field(default=256, ge=8, le=1_000_000)  # loaded guild models kept in memory
     # Members' data: conversation turns older than this are deleted (0: kept until a member asks);
     # a guild that removed the bot loses all its data after the grace period.
     retention_days: int = Field(default=180, ge=0, le=36500)

@@ -10,8 +10,9 @@ tried again next time.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
+
+from cachetools import LRUCache
 
 from trainer_bot.config import Settings
 from trainer_bot.speech.errors import SpeechError
@@ -44,9 +45,9 @@ class Synthesizer:
             raise ValueError("a synthesizer needs at least one engine")
         self._engines = tuple(engines)
         self._max_chars = max_chars
-        self._cache: OrderedDict[tuple[str, str | None], SpeechAudio] = OrderedDict()
-        self._cache_bytes = cache_bytes
-        self._cached_bytes = 0
+        self._cache: LRUCache[tuple[str, str | None], SpeechAudio] = LRUCache(
+            maxsize=cache_bytes, getsizeof=lambda audio: len(audio.data)
+        )
 
     async def synthesize(self, text: str, *, voice: str | None = None) -> SpeechAudio:
         """`voice`: an edge-tts voice name (e.g. a guild's choice); engines that cannot use it ignore it."""
@@ -55,7 +56,6 @@ class Synthesizer:
             raise SpeechError("There is nothing to read aloud in that message.")
         key = (speakable, voice)
         if (cached := self._cache.get(key)) is not None:
-            self._cache.move_to_end(key)
             return cached
         for position, engine in enumerate(self._engines):
             try:
@@ -72,13 +72,8 @@ class Synthesizer:
         raise SpeechError("Speech synthesis is not available right now, try again later.")
 
     def _keep(self, key: tuple[str, str | None], audio: SpeechAudio) -> None:
-        if len(audio.data) > self._cache_bytes or key in self._cache:
-            return
-        self._cache[key] = audio
-        self._cached_bytes += len(audio.data)
-        while self._cached_bytes > self._cache_bytes:
-            _, oldest = self._cache.popitem(last=False)
-            self._cached_bytes -= len(oldest.data)
+        if len(audio.data) <= self._cache.maxsize:  # LRUCache refuses an item bigger than the budget
+            self._cache[key] = audio  # evicts the least recently used beyond the budget
 
 
 def synthesizer_for(settings: Settings) -> Synthesizer:

@@ -1,4 +1,9 @@
-"""Which model each guild uses: versions on disk (signed), the active one recorded in the database."""
+"""Which model each guild uses: versions on disk (signed), the active one recorded in the database.
+
+Loaded models are kept in a least-recently-used cache within a memory budget (MODEL_CACHE_MB), so a bot
+in thousands of guilds holds the models of the guilds that are talking and reads the others' files
+again when they speak (a 10-label model with 1,000 pairs loads in ~20 ms).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,13 @@ import asyncio
 import logging
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
+from cachetools import LRUCache
+
 from trainer_bot.ml import ModelStore, ModelStoreError, TrainedModel
+from trainer_bot.ml.footprint import approximate_bytes
 from trainer_bot.storage import ModelVersionRepository
 from trainer_bot.workspace.paths import Workspaces
 
@@ -27,6 +36,16 @@ def signing_key(path: Path) -> bytes:
         return key
 
 
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    version: str
+    model: TrainedModel
+    size: int  # bytes, estimated (ml.footprint)
+
+
 class ActiveModels:
     def __init__(
         self,
@@ -35,12 +54,15 @@ class ActiveModels:
         secret: bytes,
         *,
         keep_versions: int = 5,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
     ) -> None:
         self._workspaces = workspaces
         self._versions = versions
         self._secret = secret
         self._keep = keep_versions
-        self._cache: dict[int, tuple[str, TrainedModel]] = {}
+        self._cache: LRUCache[int, _Loaded] = LRUCache(
+            maxsize=cache_bytes, getsizeof=lambda loaded: loaded.size
+        )
         self._refused: dict[int, str] = {}  # guild -> its active version that failed verification
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -48,25 +70,47 @@ class ActiveModels:
         return ModelStore(self._workspaces.for_guild(guild_id).models_dir, self._secret)
 
     async def current(self, guild_id: int) -> tuple[str, TrainedModel] | None:
-        """The guild's active (version, model), loaded once and then served from memory."""
+        """The guild's active (version, model), served from memory while it stays in the cache."""
         cached = self._cache.get(guild_id)
         if cached is not None:
-            return cached
+            return cached.version, cached.model
         async with self._locks.setdefault(guild_id, asyncio.Lock()):
-            if guild_id in self._cache:
-                return self._cache[guild_id]
+            if (cached := self._cache.get(guild_id)) is not None:
+                return cached.version, cached.model
             record = await self._versions.active(guild_id)
             if record is None or self._refused.get(guild_id) == record.version:
                 return None
             try:
-                model = await asyncio.to_thread(self.store(guild_id).load, record.version)
+                loaded = await asyncio.to_thread(self._load, guild_id, record.version)
             except ModelStoreError as exc:
                 # Once: the file is not read again, nor the failure logged again, until a new version.
                 _LOGGER.error("guild %s: active model %s refused: %s", guild_id, record.version, exc)
                 self._refused[guild_id] = record.version
                 return None
-            self._cache[guild_id] = (record.version, model)
-            return self._cache[guild_id]
+            self._remember(guild_id, loaded)
+            return loaded.version, loaded.model
+
+    def _load(self, guild_id: int, version: str) -> _Loaded:
+        model = self.store(guild_id).load(version)
+        return _Loaded(version, model, approximate_bytes(model))
+
+    def _remember(self, guild_id: int, loaded: _Loaded) -> None:
+        self._cache.pop(guild_id, None)
+        if loaded.size > self._cache.maxsize:
+            # Still served, from its file each time: say so, since answers will be slower.
+            _LOGGER.warning(
+                "guild %s: model %s (~%d MB) is larger than MODEL_CACHE_MB and is not kept in memory",
+                guild_id,
+                loaded.version,
+                loaded.size // 2**20,
+            )
+            return
+        self._cache[guild_id] = loaded  # evicts the least recently used models beyond the budget
+
+    @property
+    def cached_bytes(self) -> int:
+        """The estimated memory of the models held now (at most MODEL_CACHE_MB)."""
+        return int(self._cache.currsize)
 
     def forget(self, guild_id: int) -> None:
         """The guild's data is gone: nothing of it stays in memory."""
@@ -87,10 +131,14 @@ class ActiveModels:
         metrics: dict[str, object],
     ) -> None:
         """Make a saved version the guild's model: one database transaction, then the in-memory switch."""
-        await self._versions.add(guild_id, version, job_id=job_id, metrics=dict(metrics), activate=True)
-        await asyncio.to_thread(self.store(guild_id).activate, version)
-        self._cache[guild_id] = (version, model)
-        self._refused.pop(guild_id, None)
+        size = await asyncio.to_thread(approximate_bytes, model)
+        # Under the guild's lock, so a load of the previous version that is under way cannot land after
+        # the switch and bring the old model back.
+        async with self._locks.setdefault(guild_id, asyncio.Lock()):
+            await self._versions.add(guild_id, version, job_id=job_id, metrics=dict(metrics), activate=True)
+            await asyncio.to_thread(self.store(guild_id).activate, version)
+            self._remember(guild_id, _Loaded(version, model, size))
+            self._refused.pop(guild_id, None)
         _LOGGER.info("guild %s now answers with model %s", guild_id, version)
         await self.tidy(guild_id, active=version)
 
