@@ -142,7 +142,7 @@ def guild_create(g: Guild, *, application_id: int, moderator_permissions: int) -
         "vanity_url_code": None,
         "premium_tier": 0,
         "premium_subscription_count": 0,
-        "preferred_locale": "en-US",
+        "preferred_locale": g.preferred_locale,
         "nsfw_level": 0,
         "features": [],
         "roles": guild_roles(g, moderator_permissions),

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader, web
 
 from discord_sandbox import payloads
+from discord_sandbox.commands import registration_problems
 from discord_sandbox.snowflakes import new_snowflake
 from discord_sandbox.state import EPHEMERAL, LOADING, Attachment, Interaction, Message
 
@@ -218,6 +219,8 @@ class RestApi:
 
     async def put_commands(self, request: web.Request) -> web.Response:
         body, _ = await read_body(request)  # a bulk overwrite: a JSON list of commands
+        if problems := registration_problems(body):
+            raise DiscordHTTPError(400, f"Invalid Form Body ({'; '.join(problems)})", INVALID_FORM_BODY)
         guild = request.match_info.get("guild")
         existing = {command["name"]: command for command in self._command_list(request)}
         stored: list[dict[str, Any]] = []

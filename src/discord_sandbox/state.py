@@ -50,6 +50,7 @@ class Member:
     role_ids: list[int]
     permissions: int
     joined_at: str = "2026-01-01T00:00:00+00:00"
+    locale: str = "en-US"  # the language of the member's Discord client, sent with their interactions
 
     @property
     def id(self) -> int:
@@ -75,6 +76,7 @@ class Guild:
     name: str
     owner_id: int
     everyone_permissions: int = EVERYONE_PERMISSIONS
+    preferred_locale: str = "en-US"  # a Community server's language
     moderator_role_id: int = field(default_factory=new_snowflake)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)

@@ -18,7 +18,7 @@ import pytest
 
 from trainer_bot.app import plugin_modules
 from trainer_bot.i18n import Translations
-from trainer_bot.plugins._language import command_localizations
+from trainer_bot.plugins._language import command_localizations, command_name
 
 DISCORD_LOCALES = {locale.value for locale in hikari.Locale}
 # Slash command and option names: lowercase letters of any script, digits, "-" and "_".
@@ -125,3 +125,10 @@ def test_the_english_names_stay_the_registered_names(commands: list[dict[str, An
     train = next(command for command in commands if command["name"] == "train")
     assert train["name_localizations"]["ru"] == "обучить"
     assert [option["name"] for option in train["options"]][:2] == ["data", "data_dir"]
+
+
+def test_answers_name_commands_as_the_member_sees_them() -> None:
+    translations = Translations.load()
+    assert command_name(translations.for_locale("ru"), "files upload") == "/файлы загрузить"
+    assert command_name(translations.for_locale("en-GB"), "files upload") == "/files upload"
+    assert command_name(translations.for_locale("ru"), "explode") == "/explode"  # not in the catalogue
