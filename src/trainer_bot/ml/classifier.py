@@ -42,15 +42,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
-from scipy.sparse import csr_matrix
-from sklearn.linear_model import SGDClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
+from typing import TYPE_CHECKING
 
 from trainer_bot.ml.errors import TrainingError
-from trainer_bot.ml.hashing import hashed_tfidf
 from trainer_bot.ml.normalize import WORD_PATTERN, normalize_text
+
+if TYPE_CHECKING:  # scikit-learn, scipy and numpy are imported where they are used: not at the bot's start
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.pipeline import FeatureUnion, Pipeline
 
 MIN_LABELS = 2
 MAX_LABELS = 50
@@ -95,6 +96,8 @@ class TextClassifier:
         return self._predictions(self._pipeline[-1].predict_proba(matrix))
 
     def _predictions(self, probabilities: np.ndarray) -> list[Prediction]:
+        import numpy as np
+
         best = np.argmax(probabilities, axis=1)
         return [
             Prediction(label=self._labels[index], confidence=float(row[index]))
@@ -123,6 +126,8 @@ def vectorize(texts: Sequence[str], *, labels: int | None = None) -> Features:
     """Fit the feature pipeline on `texts` (document frequencies only, no labels involved) and return it
     with the texts' features, sized for `labels` labels (None: the most); raises `TrainingError` when the
     texts have nothing to learn from."""
+    from scipy.sparse import csr_matrix
+
     union = _features(labels)
     matrix = csr_matrix(union.fit_transform(list(texts)))
     word_columns = 2 ** _hash_bits(labels)  # the union's first block; punctuation still has char n-grams
@@ -140,6 +145,8 @@ def fit_on_features(
     matrix = features.matrix if rows is None else features.select(rows)
     if matrix.shape[0] != len(labels):
         raise ValueError(f"{matrix.shape[0]} feature rows but {len(labels)} labels")
+    from sklearn.pipeline import Pipeline
+
     model = _model(len(labels), seed=seed)
     model.fit(matrix, list(labels))
     return TextClassifier(Pipeline([("features", features.union), ("model", model)]))
@@ -153,6 +160,8 @@ def refine_on_features(
     from where its fit stopped. Changes `classifier` in place and returns it."""
     if features.matrix.shape[0] != len(labels):
         raise ValueError(f"{features.matrix.shape[0]} feature rows but {len(labels)} labels")
+    import numpy as np
+
     model: SGDClassifier = classifier.pipeline[-1]
     targets = np.asarray(labels, dtype=object)
     for _ in range(REFINE_EPOCHS):
@@ -178,10 +187,16 @@ def check_labels(labels: Sequence[str]) -> None:
 
 def build_pipeline(n_examples: int, *, seed: int = 0, labels: int | None = None) -> Pipeline:
     """The unfitted pipeline `fit_classifier` fits in two steps (`vectorize`, then `fit_on_features`)."""
+    from sklearn.pipeline import Pipeline
+
     return Pipeline([("features", _features(labels)), ("model", _model(n_examples, seed=seed))])
 
 
 def _features(labels: int | None) -> FeatureUnion:
+    from sklearn.pipeline import FeatureUnion
+
+    from trainer_bot.ml.hashing import hashed_tfidf
+
     bits = _hash_bits(labels)
     return FeatureUnion(
         [
@@ -203,6 +218,8 @@ def _hash_bits(labels: int | None) -> int:
 
 
 def _model(n_examples: int, *, seed: int) -> SGDClassifier:
+    from sklearn.linear_model import SGDClassifier
+
     return SGDClassifier(loss="log_loss", alpha=_alpha(n_examples), random_state=seed, n_jobs=_FIT_JOBS)
 
 

@@ -9,10 +9,8 @@ pairs it said 5.8, 9.2 and 18.5 MB where loading one grew the process by 3.9, 5.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
-
-import numpy as np
-from scipy.sparse import issparse
 
 _OBJECT_BYTES = 56
 _ENTRY_BYTES = 100  # a dict entry with its key object (vocabulary-based models from older versions)
@@ -22,6 +20,9 @@ _STRING_BYTES = 50
 def approximate_bytes(root: object) -> int:
     """The memory held by `root` and everything reachable from it through attributes and containers
     (each object counted once)."""
+    import numpy as np
+    from scipy.sparse import issparse
+
     seen: set[int] = set()
     total = 0
     pending: list[Any] = [root]
@@ -30,13 +31,13 @@ def approximate_bytes(root: object) -> int:
         if id(item) in seen:
             continue
         seen.add(id(item))
-        total += _own_bytes(item, pending)
+        total += _own_bytes(item, pending, np.ndarray, issparse)
     return total
 
 
-def _own_bytes(item: Any, pending: list[Any]) -> int:
-    if isinstance(item, np.ndarray):
-        return int(item.nbytes) + _OBJECT_BYTES
+def _own_bytes(item: Any, pending: list[Any], ndarray: type, issparse: Callable[[Any], bool]) -> int:
+    if isinstance(item, ndarray):
+        return int(getattr(item, "nbytes")) + _OBJECT_BYTES  # noqa: B009 (narrowed to `type` by isinstance)
     if issparse(item):
         pending.extend(getattr(item, name) for name in ("data", "indices", "indptr") if hasattr(item, name))
         return _OBJECT_BYTES

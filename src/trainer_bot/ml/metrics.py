@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
-
 from trainer_bot.ml.model import TrainedModel
 
 PerLabel = dict[str, dict[str, float]]  # label -> {"precision", "recall", "f1", "support"}
@@ -47,6 +45,8 @@ class EvaluationResult:
 def score(expected: Sequence[str], predicted: Sequence[str]) -> Scores:
     """Accuracy, macro-F1 and per-label precision/recall/F1/support for non-empty, equal-length lists."""
     labels = sorted(set(expected) | set(predicted))
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
     precision, recall, f1, support = precision_recall_fscore_support(
         list(expected), list(predicted), labels=labels, zero_division=0
     )
@@ -88,6 +88,8 @@ def _scored(model: TrainedModel, items: list[ItemResult], expected: list[str]) -
     predicted = [item.predicted for item in items]
     scores = score(expected, predicted)
     order = _confusion_order(model.labels, expected, predicted)
+    from sklearn.metrics import confusion_matrix
+
     matrix = confusion_matrix(expected, predicted, labels=order)
     return EvaluationResult(
         items=items,

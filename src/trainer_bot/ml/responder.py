@@ -25,16 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import Normalizer
+from typing import TYPE_CHECKING
 
 from trainer_bot.ml.errors import TrainingError
 from trainer_bot.ml.examples import Pair
-from trainer_bot.ml.hashing import hashed_tfidf
 from trainer_bot.ml.matching import Mismatch, mismatch
 from trainer_bot.ml.normalize import WORD_PATTERN, content_text, content_words, normalize_text
+
+if TYPE_CHECKING:  # scikit-learn and numpy are imported where they are used: not at the bot's start
+    import numpy as np
+    from sklearn.pipeline import Pipeline
 
 DEFAULT_THRESHOLD = 0.45
 MAX_NEAREST = 20  # `nearest` hits at most: they are read by people or fed to a language model as context
@@ -121,6 +121,8 @@ class Responder:
         ]
 
     def _similarities(self, text: str) -> np.ndarray:
+        import numpy as np
+
         similarities: np.ndarray = (self._pipeline.transform([text]) @ self._matrix).toarray().ravel()
         return np.clip(similarities, 0.0, 1.0, out=similarities)  # rounding can overshoot 1.0 slightly
 
@@ -136,6 +138,9 @@ def fit_responder(pairs: Sequence[Pair], *, threshold: float = DEFAULT_THRESHOLD
 
 
 def build_pipeline() -> Pipeline:
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.preprocessing import Normalizer
+
     features = FeatureUnion(
         [
             (
@@ -157,11 +162,15 @@ def _has_words(pipeline: Pipeline) -> bool:
 
 
 def _hashed(preprocessor: Callable[[str], str], **options: object) -> Pipeline:
+    from trainer_bot.ml.hashing import hashed_tfidf
+
     return hashed_tfidf(_HASH_BITS, preprocessor, known_terms_only=True, **options)
 
 
 def _top(similarities: np.ndarray, k: int) -> list[int]:
     """Indexes of the k largest similarities, largest first (ties: the earlier prompt)."""
+    import numpy as np
+
     k = min(k, len(similarities))
     candidates = np.argpartition(-similarities, k - 1)[:k]
     return sorted(candidates.tolist(), key=lambda index: (-similarities[index], index))

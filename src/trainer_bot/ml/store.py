@@ -39,8 +39,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sklearn
-
 from trainer_bot.fileio import READ_NO_FOLLOW
 from trainer_bot.ml.errors import InvalidVersionError, ModelIntegrityError, ModelNotFoundError
 from trainer_bot.ml.model import TrainedModel
@@ -207,7 +205,7 @@ class ModelStore:
             "examples": model.examples,
             "pairs": model.pairs,
             "size": len(payload),
-            "sklearn_version": sklearn.__version__,
+            "sklearn_version": _sklearn_version(),
             "hmac": self._mac(version, payload),
         }
         return json.dumps(meta, ensure_ascii=False, indent=2).encode()
@@ -237,6 +235,12 @@ class ModelStore:
         finally:
             temporary.unlink(missing_ok=True)
         _fsync_directory(self._dir)  # make the rename itself durable
+
+
+def _sklearn_version() -> str:
+    from sklearn import __version__  # loaded by the model being saved anyway; not at the bot's start
+
+    return str(__version__)
 
 
 def _is_version(text: str) -> bool:
