@@ -189,8 +189,10 @@ class TrainerBot:
         self._resources.push_async_callback(model.close)
         _LOGGER.info("chat answers are written by %s", model.name)
         if isinstance(model, EmbeddedModel):
-            # Loaded at start (0.2 s): a wrong LLM_MODEL file is said at once, not at the first answer.
-            await self._load_language_model(model)
+            # Loaded beside the start rather than before it (importing llama.cpp and mapping the file
+            # took ~0.4 s of start-up): a wrong LLM_MODEL is still said within a second, and an answer
+            # asked for meanwhile waits for this same load.
+            self._background(self._load_language_model(model), "load-language-model")
         return ModelAnswers(
             model,
             conversation,
