@@ -1,22 +1,27 @@
 """Chat answers from a language model server, through the bot and asked directly; taught answers at scale.
 
-Starts llama.cpp's server (`python -m llama_cpp.server`, the bundled SmolLM2, 2 threads) on 127.0.0.1 and
-measures, interleaved question by question (direct, bot, direct, bot, ...):
-  direct  the official openai client streaming the chat completion the bot would ask for (the same
-          messages, built by `grounded_messages` with the default persona, and the same max_tokens):
-          request -> first piece, first non-blank piece, last piece
-  bot     the real bot (LLM=url) on the Discord emulator answering a member's mention of a question
-          nothing was taught: message sent -> its first streamed post (posted at the first non-blank
-          piece) and -> its final edit (the cursor gone)
-Every question is a different everyday one, and the two sides never ask the same question back to back,
-so neither gets the other's prompt from the server's cache; both ask each question once.
+Starts llama.cpp's server (`python -m llama_cpp.server`, the bundled SmolLM2, 2 threads) on 127.0.0.1 once,
+and compares two sides, each in its own child process, interleaved (bot, bare, bot, bare ...) for `--pairs`
+pairs, both sides asking the same server:
+  bare  the official openai client streaming the chat completion the bot would ask for (the same
+        messages, built by `grounded_messages` with the default persona, and the same max_tokens):
+        request -> first piece, first non-blank piece, last piece
+  bot   the real bot (LLM=url) on the Discord emulator answering a member's mention of a question
+        nothing was taught: message sent -> its first streamed post (posted at the first non-blank
+        piece) and -> its final edit (the cursor gone)
+Every question is a different everyday one, asked one at a time, and no child asks the question the
+child before it asked last, so neither side gets the other's prompt from the server's cache.
 
-Then the responder that gives taught answers is fitted on synthetic prompt/response pairs (from word
-lists, seed 0) and `answer(q)` and `nearest(q, 3)` are timed for 500 questions (exact prompts, altered
-ones, unseen ones), against the bare scikit-learn lookup: the same fitted pipeline's transform, a sparse
-dot product and argmax (or the top 3), without the checks that the question asks the same thing.
+Then taught answers at scale, again in interleaved children: the bot's side fits the responder on
+synthetic prompt/response pairs (from word lists, seed 0) and times `answer(q)` and `nearest(q, 3)` for
+500 questions (exact prompts, altered ones, unseen ones); the bare side fits the same responder and times
+the bare scikit-learn lookup on its fitted pipeline: transform, a sparse dot product and argmax (or the
+top 3), without the checks that the question asks the same thing.
 
-    python bench/chat.py [--count 10] [--pairs 100000] [--max-tokens 256]   # about 70 s on 2 cores
+The parent prints min/median/max over the pairs of each child's figure and the ratio bot/bare of the
+medians.
+
+    python bench/chat.py [--pairs 3] [--count 10] [--taught 100000] [--max-tokens 256] [--quick]
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import logging
 import random
 import statistics
@@ -31,41 +37,44 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # The launcher of llama.cpp's server is the tests' own (tests/llm_support), so both start it alike.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import numpy as np
-import openai
-from openai.types.chat import ChatCompletionMessageParam
-from pydantic import SecretStr
+from _pairs import (  # bench/ is on sys.path when a benchmark runs
+    Comparison,
+    Runs,
+    add_pair_arguments,
+    compare,
+    compare_runs,
+    comparison_table,
+    interleave,
+    run_child,
+    write_summary,
+)
+from _report import peak_mb
 
-from _report import peak_mb, table  # bench/ is on sys.path when a benchmark runs
-from discord_sandbox import DiscordEmulator
-from discord_sandbox.state import Member
-from llm_support.server import start_llama_server, stop
-from trainer_bot.app import TrainerBot
-from trainer_bot.chat.answering import MODEL_DOWN_NOTE
-from trainer_bot.chat.conversation import UNKNOWN_ANSWER
-from trainer_bot.chat.generating import CHARS_PER_TOKEN
-from trainer_bot.chat.grounding import Grounding, grounded_messages
-from trainer_bot.chat.preferences import DEFAULT_PERSONA
-from trainer_bot.chat.streaming import CURSOR
-from trainer_bot.config import Settings
-from trainer_bot.llm.messages import ChatMessage
-from trainer_bot.llm.remote import OpenAICompatibleModel
-from trainer_bot.ml import Responder, fit_responder
-from trainer_bot.ml.examples import Pair
+if TYPE_CHECKING:
+    import openai
+
+    from discord_sandbox import DiscordEmulator
+    from discord_sandbox.lavalink import FakeLavalinkNode
+    from discord_sandbox.state import Member
+    from trainer_bot.config import Settings
+    from trainer_bot.ml import Responder
+    from trainer_bot.ml.examples import Pair
 
 MODEL = "smollm2"
 ANSWER_TIMEOUT = 60.0  # seconds; the bot's LLM_TIMEOUT_SECONDS too
 SETTLE = 0.2  # seconds between questions: the bot remembers the turn after its final edit
 LOOKUPS = 500
 LOOKUP_WARMUP = 20
-# Everyday questions nothing is taught; each side asks each once (with --count up to their number).
+# On 2 busy cores SmolLM2 writes a few tokens a second: --quick keeps answers short to stay a few minutes.
+QUICK = {"count": 2, "taught": 5_000, "max_tokens": 16}
+# Everyday questions nothing is taught; each child asks each once (with --count up to their number).
 QUESTIONS = (
     "How do I keep my houseplants alive in winter?",
     "What is a quick breakfast I can make in five minutes?",
@@ -81,6 +90,7 @@ QUESTIONS = (
     "What can I do on a rainy afternoon?",
 )
 WARMUP_QUESTIONS = ("What is your favourite colour?", "Tell me a fun fact about octopuses.")
+LOOKUP_STATISTICS = {"p50": 0.5, "p95": 0.95, "p99": 0.99, "max": 1.0}
 
 
 # -- one answer, each way --------------------------------------------------------------------------------
@@ -97,16 +107,18 @@ class Timing:
     fell_back: bool = False
 
 
-async def ask_direct(client: openai.AsyncOpenAI, messages: Sequence[ChatMessage], max_tokens: int) -> Timing:
-    params: list[ChatCompletionMessageParam] = [
-        {"role": m.role, "content": m.content}  # type: ignore[misc]
-        for m in messages
-    ]
+Messages = list[dict[str, str]]  # the chat messages as the openai client takes them
+
+
+async def ask_direct(client: openai.AsyncOpenAI, messages: Messages, max_tokens: int) -> Timing:
     started = time.perf_counter()
     first = nonblank = last = None
     text = ""
     stream = await client.chat.completions.create(
-        model=MODEL, messages=params, max_tokens=max_tokens, stream=True
+        model=MODEL,
+        messages=messages,  # type: ignore[arg-type]
+        max_tokens=max_tokens,
+        stream=True,
     )
     async with stream:
         async for chunk in stream:
@@ -119,11 +131,15 @@ async def ask_direct(client: openai.AsyncOpenAI, messages: Sequence[ChatMessage]
             if nonblank is None and text.strip():
                 nonblank = last
     if first is None or nonblank is None or last is None:
-        raise RuntimeError(f"the server wrote nothing for {messages[-1].content!r}")
+        raise RuntimeError(f"the server wrote nothing for {messages[-1]['content']!r}")
     return Timing(first, nonblank, last, len(text.strip()))
 
 
 async def ask_bot(emulator: DiscordEmulator, member: Member, question: str) -> Timing:
+    from trainer_bot.chat.answering import MODEL_DOWN_NOTE
+    from trainer_bot.chat.conversation import UNKNOWN_ANSWER
+    from trainer_bot.chat.streaming import CURSOR
+
     sent = time.time()  # the emulator stamps messages with time.time()
     message = await emulator.send_message(member, question, mention_bot=True)
     answer = await emulator.wait_for(
@@ -139,10 +155,33 @@ async def ask_bot(emulator: DiscordEmulator, member: Member, question: str) -> T
     return Timing(first, first, done - sent, len(answer.content), fell_back)
 
 
-# -- the chat part ---------------------------------------------------------------------------------------
+def questions_for(count: int) -> list[str]:
+    """The questions each child asks, in order: the first differs from the last when count > 1."""
+    used = min(count, len(QUESTIONS))
+    return [QUESTIONS[n % used] for n in range(count)]
 
 
-def bot_settings(emulator: DiscordEmulator, data_dir: Path, base_url: str, max_tokens: int) -> Settings:
+def messages_for(question: str, *, context_tokens: int, max_tokens: int) -> Messages:
+    """What the bot asks the model for a question nothing taught answers (checked in the bot's warm-up)."""
+    from trainer_bot.chat.generating import CHARS_PER_TOKEN
+    from trainer_bot.chat.grounding import Grounding, grounded_messages
+    from trainer_bot.chat.preferences import DEFAULT_PERSONA
+
+    budget = max(1000, (context_tokens - max_tokens) * CHARS_PER_TOKEN)
+    messages = grounded_messages(Grounding(persona=DEFAULT_PERSONA), question, budget_chars=budget)
+    return [{"role": m.role, "content": m.content} for m in messages]
+
+
+# -- the chat part: one side per process ------------------------------------------------------------------
+
+
+def bot_settings(
+    emulator: DiscordEmulator, node: FakeLavalinkNode, data_dir: Path, base_url: str, max_tokens: int
+) -> Settings:
+    from pydantic import SecretStr
+
+    from trainer_bot.config import Settings
+
     return Settings(
         discord_token=SecretStr(emulator.token),
         discord_api_url=emulator.api_url,
@@ -150,6 +189,8 @@ def bot_settings(emulator: DiscordEmulator, data_dir: Path, base_url: str, max_t
         data_dir=data_dir,
         tts_engines=("espeak",),
         audio_port=0,
+        lavalink_port=node.port,
+        lavalink_password=SecretStr(node.password),
         llm="url",
         llm_url=base_url,
         llm_model=MODEL,
@@ -159,138 +200,139 @@ def bot_settings(emulator: DiscordEmulator, data_dir: Path, base_url: str, max_t
     )
 
 
-def messages_for(settings: Settings, question: str) -> list[ChatMessage]:
-    """What the bot asks the model for a question nothing taught answers (checked in the warm-up)."""
-    budget = max(1000, (settings.llm_context_tokens - settings.llm_max_tokens) * CHARS_PER_TOKEN)
-    return grounded_messages(Grounding(persona=DEFAULT_PERSONA), question, budget_chars=budget)
-
-
 class SpyOnModel:
     """Records what the bot asks its model while active (the warm-up only: no wrapper while measuring)."""
 
     def __init__(self) -> None:
-        self.asked: list[tuple[list[ChatMessage], int]] = []
+        from trainer_bot.llm.remote import OpenAICompatibleModel
+
+        self.asked: list[tuple[Messages, int]] = []
+        self._class = OpenAICompatibleModel
         self._original = OpenAICompatibleModel.stream
 
     def __enter__(self) -> SpyOnModel:
         original = self._original
 
-        def stream(
-            model: OpenAICompatibleModel, messages: Sequence[ChatMessage], *, max_tokens: int
-        ) -> AsyncIterator[str]:
-            self.asked.append((list(messages), max_tokens))
+        def stream(model: Any, messages: Sequence[Any], *, max_tokens: int) -> AsyncIterator[str]:
+            self.asked.append(([{"role": m.role, "content": m.content} for m in messages], max_tokens))
             return original(model, messages, max_tokens=max_tokens)
 
-        OpenAICompatibleModel.stream = stream  # type: ignore[method-assign, assignment]
+        self._class.stream = stream  # type: ignore[method-assign, assignment]
         return self
 
     def __exit__(self, *_: object) -> None:
-        OpenAICompatibleModel.stream = self._original  # type: ignore[method-assign]
+        self._class.stream = self._original  # type: ignore[method-assign]
 
 
-async def chat_part(base_url: str, count: int, max_tokens: int) -> dict[str, list[Timing]]:
+async def chat_bot(base_url: str, count: int, max_tokens: int) -> list[Timing]:
+    from discord_sandbox import DiscordEmulator
+    from discord_sandbox.lavalink import FakeLavalinkNode
+    from trainer_bot.app import TrainerBot
+
     emulator = DiscordEmulator()
     await emulator.start()
+    node = FakeLavalinkNode(time_scale=0.05)  # a node that answers: nothing retries in the background
+    await node.start()
     member = await emulator.add_member("asker")
-    client = openai.AsyncOpenAI(base_url=base_url, api_key="no-key", max_retries=0, timeout=ANSWER_TIMEOUT)
-    timings: dict[str, list[Timing]] = {"direct": [], "bot": []}
+    timings: list[Timing] = []
     try:
         with tempfile.TemporaryDirectory() as data_dir:
-            settings = bot_settings(emulator, Path(data_dir), base_url, max_tokens)
+            settings = bot_settings(emulator, node, Path(data_dir), base_url, max_tokens)
             bot = TrainerBot(settings)
             await bot.start()
             try:
                 await emulator.wait_until_ready()
                 with SpyOnModel() as spy:
                     for question in WARMUP_QUESTIONS:
-                        await ask_direct(client, messages_for(settings, question), max_tokens)
                         await ask_bot(emulator, member, question)
                         await asyncio.sleep(SETTLE)
-                expected = [(messages_for(settings, q), max_tokens) for q in WARMUP_QUESTIONS]
+                context = settings.llm_context_tokens
+                expected = [
+                    (messages_for(q, context_tokens=context, max_tokens=max_tokens), max_tokens)
+                    for q in WARMUP_QUESTIONS
+                ]
                 if spy.asked != expected:
                     raise RuntimeError(f"the bot asked the model something else: {spy.asked!r}")
-                used = min(count, len(QUESTIONS))
-                for n in range(count):
-                    # The two sides ask the same questions, half a round apart.
-                    direct_question = QUESTIONS[n % used]
-                    bot_question = QUESTIONS[(n + used // 2) % used]
-                    messages = messages_for(settings, direct_question)
-                    timings["direct"].append(await ask_direct(client, messages, max_tokens))
+                for question in questions_for(count):
+                    timings.append(await ask_bot(emulator, member, question))
                     await asyncio.sleep(SETTLE)
-                    timings["bot"].append(await ask_bot(emulator, member, bot_question))
-                    await asyncio.sleep(SETTLE)
-                    print(f"  question {n + 1}/{count} answered both ways", file=sys.stderr, flush=True)
             finally:
                 await bot.stop()
     finally:
-        await client.close()
+        await node.stop()
         await emulator.stop()
     return timings
 
 
-def ms_row(name: str, seconds: list[float], ratio_to: list[float] | None = None) -> dict[str, Any]:
-    ms = [s * 1000 for s in seconds]
-    ratio = f"{statistics.median(seconds) / statistics.median(ratio_to):.2f}" if ratio_to else ""
+async def chat_direct(base_url: str, asked: dict[str, Messages], count: int, max_tokens: int) -> list[Timing]:
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="no-key", max_retries=0, timeout=ANSWER_TIMEOUT)
+    timings: list[Timing] = []
+    try:
+        for question in WARMUP_QUESTIONS:
+            await ask_direct(client, asked[question], max_tokens)
+            await asyncio.sleep(SETTLE)
+        for question in questions_for(count):
+            timings.append(await ask_direct(client, asked[question], max_tokens))
+            await asyncio.sleep(SETTLE)
+    finally:
+        await client.close()
+    return timings
+
+
+def chat_figures(timings: list[Timing]) -> dict[str, Any]:
+    """One child's figures: medians and maxima over its questions, in ms."""
+
+    def ms(values: list[float]) -> list[float]:
+        return [value * 1000 for value in values]
+
+    first = ms([t.first for t in timings])
     return {
-        "measure": name,
-        "min ms": min(ms),
-        "median ms": statistics.median(ms),
-        "max ms": max(ms),
-        "bot/direct": ratio,
+        "first median": statistics.median(first),
+        "first max": max(first),
+        "first non-blank median": statistics.median(ms([t.first_nonblank for t in timings])),
+        "last median": statistics.median(ms([t.last for t in timings])),
+        "chars median": statistics.median(t.chars for t in timings),
+        "ms per char": statistics.median(t.last * 1000 / max(1, t.chars) for t in timings),
+        "fell back": sum(t.fell_back for t in timings),
+        "timings": [asdict(t) for t in timings],
     }
 
 
-def report_chat(timings: dict[str, list[Timing]], count: int, max_tokens: int) -> None:
-    direct, bot = timings["direct"], timings["bot"]
-    direct_first = [t.first for t in direct]
-    direct_nonblank = [t.first_nonblank for t in direct]
-    direct_last = [t.last for t in direct]
-    bot_first = [t.first for t in bot]
-    bot_last = [t.last for t in bot]
-    columns = ("measure", "min ms", "median ms", "max ms", "bot/direct")
-    print(f"\nSmolLM2-135M via llama.cpp's server, {count} questions each way, max_tokens {max_tokens}")
-    print(
-        table(
-            [
-                ms_row("direct: first piece", direct_first),
-                ms_row("direct: first non-blank piece", direct_nonblank),
-                ms_row("bot: first post", bot_first, direct_first),
-                ms_row("direct: last piece", direct_last),
-                ms_row("bot: final edit", bot_last, direct_last),
-            ],
-            columns,
-        )
-    )
-    lengths = [
-        {
-            "answers": side,
-            "chars min": min(t.chars for t in side_timings),
-            "chars median": round(statistics.median(t.chars for t in side_timings)),
-            "chars max": max(t.chars for t in side_timings),
-            "ms per char": statistics.median(t.last * 1000 / max(1, t.chars) for t in side_timings),
-            "fell back": sum(t.fell_back for t in side_timings),
-        }
-        for side, side_timings in (("direct", direct), ("bot", bot))
+def chat_comparisons(runs: Runs) -> list[Comparison]:
+    return [
+        compare_runs(runs, "first piece / first post, median ms", "first median"),
+        compare_runs(runs, "first piece / first post, max ms", "first max"),
+        compare_runs(runs, "last piece / final edit, median ms", "last median"),
+        compare_runs(runs, "answer length, median chars", "chars median"),
+        compare_runs(runs, "whole answer, median ms per char", "ms per char"),
+        compare(
+            "bare: first non-blank piece, median ms",
+            None,
+            [run["first non-blank median"] for run in runs["bare"]],
+        ),
     ]
-    print(table(lengths, ("answers", "chars min", "chars median", "chars max", "ms per char", "fell back")))
 
-    first_d, first_b = statistics.median(direct_first), statistics.median(bot_first)
-    limit = 1.1 * first_d + 0.050
-    nonblank_d = statistics.median(direct_nonblank)
+
+def report_chat_goal(runs: Runs) -> None:
+    def median(side: str, figure: str) -> float:
+        return statistics.median(run[figure] for run in runs[side])
+
+    first_d, first_b = median("bare", "first median"), median("bot", "first median")
+    limit = 1.1 * first_d + 50
+    nonblank_d = median("bare", "first non-blank median")
+    fell_back = sum(run["fell back"] for run in runs["bot"])
     print(
         f"goal first token, bot first post <= 1.1 x direct first piece + 50 ms: "
-        f"{'met' if first_b <= limit else 'NOT met'}: median {first_b * 1000:.0f} ms vs direct "
-        f"{first_d * 1000:.0f} ms (limit {limit * 1000:.0f} ms); overhead {(first_b - first_d) * 1000:+.0f} ms "
-        f"({(first_b - nonblank_d) * 1000:+.0f} ms over the first non-blank piece, which the post waits for)"
-    )
-    last_d, last_b = statistics.median(direct_last), statistics.median(bot_last)
-    print(
-        f"full answer (no goal): bot median {last_b:.2f} s vs direct {last_d:.2f} s "
-        f"(x{last_b / last_d:.2f}, {(last_b - last_d) * 1000:+.0f} ms)"
+        f"{'met' if first_b <= limit else 'NOT met'}: median {first_b:.0f} ms vs direct "
+        f"{first_d:.0f} ms (limit {limit:.0f} ms); overhead {first_b - first_d:+.0f} ms "
+        f"({first_b - nonblank_d:+.0f} ms over the first non-blank piece, which the post waits for); "
+        f"bot answers that fell back: {fell_back}"
     )
 
 
-# -- retrieval at scale ----------------------------------------------------------------------------------
+# -- retrieval at scale: one side per process -------------------------------------------------------------
 
 
 def _words(text: str) -> list[str]:
@@ -371,6 +413,8 @@ def _fill(rng: random.Random, template: str) -> str:
 
 
 def synthetic_pairs(count: int, *, seed: int) -> list[Pair]:
+    from trainer_bot.ml.examples import Pair
+
     rng = random.Random(seed)
     pairs = []
     for n in range(count):
@@ -424,8 +468,10 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def bare_lookups(responder: Responder) -> tuple[Callable[[str], object], Callable[[str], object]]:
+def bare_lookups(responder: Responder) -> dict[str, Callable[[str], object]]:
     """The bare scikit-learn lookup on the responder's own fitted pipeline and prompt matrix."""
+    import numpy as np
+
     pipeline, matrix = responder._pipeline, responder._matrix
 
     def best(text: str) -> int:
@@ -437,88 +483,165 @@ def bare_lookups(responder: Responder) -> tuple[Callable[[str], object], Callabl
         top = np.argpartition(-similarities, 2)[:3]
         return sorted(top.tolist(), key=lambda index: -similarities[index])
 
-    return best, top3
+    return {"answer": best, "nearest 3": top3}
 
 
-def retrieval_part(pair_count: int) -> None:
-    pairs = synthetic_pairs(pair_count, seed=0)
+def retrieval_side(side: str, taught: int) -> dict[str, Any]:
+    """Fit the responder (both sides: the bare lookup needs its fitted pipeline), then time lookups."""
+    from trainer_bot.ml import fit_responder
+
+    pairs = synthetic_pairs(taught, seed=0)
     questions = lookup_questions(pairs, LOOKUPS, seed=1)
     gc.collect()
     base = peak_mb()
     started = time.perf_counter()
     responder = fit_responder(pairs)
     fit_seconds = time.perf_counter() - started
-    answered = sum(responder.answer(q).response is not None for q in questions)
-    best, top3 = bare_lookups(responder)
-    cases = {
-        "Responder.answer(q)": lambda q: responder.answer(q),
-        "Responder.nearest(q, 3)": lambda q: responder.nearest(q, 3),
-        "sklearn bare: argmax": best,
-        "sklearn bare: top 3": top3,
+    fit_peak = peak_mb()
+    if side == "bot":
+        calls: dict[str, Callable[[str], object]] = {
+            "answer": responder.answer,
+            "nearest 3": lambda q: responder.nearest(q, 3),
+        }
+    else:
+        calls = bare_lookups(responder)
+    result: dict[str, Any] = {
+        "fit s": fit_seconds,
+        "fit MB": fit_peak - base,
+        "distinct prompts": responder.size,
+        "answered": sum(responder.answer(q).response is not None for q in questions),
     }
-    rows: list[dict[str, Any]] = []
-    for name, call in cases.items():
+    for name, call in calls.items():
         ms = time_calls(call, questions)
-        rows.append(
-            {
-                "lookup": name,
-                "p50 ms": percentile(ms, 0.5),
-                "p95 ms": percentile(ms, 0.95),
-                "p99 ms": percentile(ms, 0.99),
-                "max ms": max(ms),
-                "mean ms": statistics.fmean(ms),
-            }
-        )
-    peak = peak_mb()
-    print(
-        f"\nRetrieval: {pair_count:,} synthetic pairs ({responder.size:,} distinct prompts), "
-        f"{len(questions)} questions (exact, altered, unseen); {answered} answered"
-    )
-    print(
-        table(
-            [{"fit s": fit_seconds, "base MB": base, "peak MB": peak, "peak - base MB": peak - base}],
-            ("fit s", "base MB", "peak MB", "peak - base MB"),
-        )
-    )
-    print(table(rows, ("lookup", "p50 ms", "p95 ms", "p99 ms", "max ms", "mean ms")))
-    for row in rows[:2]:
-        verdict = "met" if row["p99 ms"] <= 20 else "NOT met"
+        result.update({f"{name} {stat} ms": percentile(ms, f) for stat, f in LOOKUP_STATISTICS.items()})
+    return result
+
+
+def retrieval_comparisons(runs: Runs) -> list[Comparison]:
+    lookups = [
+        compare_runs(runs, f"lookup {name} {stat} ms", f"{name} {stat} ms")
+        for name in ("answer", "nearest 3")
+        for stat in LOOKUP_STATISTICS
+    ]
+    fit = [
+        compare(f"responder {figure}", [run[figure] for run in runs["bot"]], None)
+        for figure in ("fit s", "fit MB")
+    ]
+    return [*lookups, *fit]
+
+
+def report_retrieval_goal(runs: Runs) -> None:
+    for name, what in (("answer", "Responder.answer(q)"), ("nearest 3", "Responder.nearest(q, 3)")):
+        p99 = statistics.median(run[f"{name} p99 ms"] for run in runs["bot"])
+        bare = statistics.median(run[f"{name} p99 ms"] for run in runs["bare"])
+        verdict = "met" if p99 <= 20 else "NOT met"
         print(
-            f"goal {row['lookup']} p99 <= 20 ms: {verdict}: p99 {row['p99 ms']:.1f} ms "
-            f"(bare argmax p99 {rows[2]['p99 ms']:.1f} ms, x{row['p99 ms'] / rows[2]['p99 ms']:.1f})"
+            f"goal {what} p99 <= 20 ms: {verdict}: p99 {p99:.1f} ms (bare p99 {bare:.1f} ms, x{p99 / bare:.1f})"
         )
 
 
 # -- the run ---------------------------------------------------------------------------------------------
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--count", type=int, default=10, help="questions each way (default %(default)s)")
+    add_pair_arguments(parser)
+    parser.add_argument("--count", type=int, default=10, help="questions per process (default %(default)s)")
     parser.add_argument(
-        "--pairs", type=int, default=100_000, help="pairs the responder is fitted on (default %(default)s)"
+        "--taught", type=int, default=100_000, help="pairs the responder is fitted on (default %(default)s)"
     )
     parser.add_argument(
         "--max-tokens",
         type=int,
-        default=Settings.model_fields["llm_max_tokens"].default,
-        help="the longest answer, both ways (LLM_MAX_TOKENS, default %(default)s)",
+        help="the longest answer, both ways (default: the bot's LLM_MAX_TOKENS default)",
     )
+    parser.add_argument("--quick", action="store_true", help=", ".join(f"{k} {v}" for k, v in QUICK.items()))
+    # (child) one side of one part, JSON out
+    parser.add_argument("--side", choices=("bot", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--part", choices=("chat", "retrieval"), help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    parser.add_argument("--asked", type=Path, help=argparse.SUPPRESS)  # the bare side's messages, as JSON
     args = parser.parse_args()
+    if args.quick:
+        vars(args).update(QUICK)
+    if args.max_tokens is None:  # the parent's question; children are always told
+        from trainer_bot.config import Settings
+
+        args.max_tokens = Settings.model_fields["llm_max_tokens"].default
+    return args
+
+
+def run_side(args: argparse.Namespace) -> dict[str, Any]:
     logging.basicConfig(level=logging.WARNING)
-    started = time.perf_counter()
-    # Retrieval first, while nothing else runs, so its peak RSS is its own.
-    retrieval_part(args.pairs)
-    gc.collect()
-    server, base_url = start_llama_server(Settings.model_fields["llm_context_tokens"].default)
+    if args.part == "retrieval":
+        return retrieval_side(args.side, args.taught)
+    if args.side == "bot":
+        timings = asyncio.run(chat_bot(args.base_url, args.count, args.max_tokens))
+    else:
+        asked = json.loads(args.asked.read_text())
+        timings = asyncio.run(chat_direct(args.base_url, asked, args.count, args.max_tokens))
+    return chat_figures(timings)
+
+
+def child_arguments(args: argparse.Namespace, part: str, side: str, **extra: str) -> list[str]:
+    arguments = [__file__, "--part", part, "--side", side, "--count", str(args.count)]
+    arguments += ["--taught", str(args.taught), "--max-tokens", str(args.max_tokens)]
+    return arguments + [
+        item for name, value in extra.items() for item in (f"--{name.replace('_', '-')}", value)
+    ]
+
+
+def run_chat(args: argparse.Namespace, scratch: Path) -> Runs:
+    from llm_support.server import start_llama_server, stop
+    from trainer_bot.config import Settings
+
+    context = Settings.model_fields["llm_context_tokens"].default
+    asked = {
+        q: messages_for(q, context_tokens=context, max_tokens=args.max_tokens)
+        for q in (*WARMUP_QUESTIONS, *QUESTIONS)
+    }
+    (scratch / "asked.json").write_text(json.dumps(asked))
+    server, base_url = start_llama_server(context)
     try:
-        timings = asyncio.run(chat_part(base_url, args.count, args.max_tokens))
+        extra = {"bare": {"asked": str(scratch / "asked.json")}, "bot": {}}
+        return interleave(
+            args.pairs,
+            lambda side: run_child(child_arguments(args, "chat", side, base_url=base_url, **extra[side])),
+        )
     finally:
         stop(server)
-    report_chat(timings, args.count, args.max_tokens)
+
+
+def main() -> None:
+    args = parse_args()
+    if args.side is not None:
+        print(json.dumps(run_side(args)))
+        return
+    started = time.perf_counter()
+    print("retrieval:", file=sys.stderr, flush=True)
+    retrieval = interleave(args.pairs, lambda side: run_child(child_arguments(args, "retrieval", side)))
+    print("chat:", file=sys.stderr, flush=True)
+    with tempfile.TemporaryDirectory(prefix="chat-bench-") as scratch:
+        chat = run_chat(args, Path(scratch))
+    comparisons = [*chat_comparisons(chat), *retrieval_comparisons(retrieval)]
+    title = (
+        f"SmolLM2-135M via llama.cpp's server, {args.count} questions per process one at a time, max_tokens "
+        f"{args.max_tokens}, bare = the openai client; retrieval over {args.taught:,} taught pairs, "
+        f"{LOOKUPS} lookups per process, bare = transform + dot + argmax"
+    )
+    print(f"{title}; {args.pairs} pairs of processes (bot, bare interleaved)")
+    print("min/med/max over the pairs of each process's figure; bot/bare: ratio of the medians\n")
+    print(comparison_table(comparisons))
+    print()
+    report_chat_goal(chat)
+    report_retrieval_goal(retrieval)
+    answered = statistics.median(run["answered"] for run in retrieval["bot"])
+    prompts = statistics.median(run["distinct prompts"] for run in retrieval["bot"])
+    print(f"retrieval: {prompts:,.0f} distinct prompts; {answered:.0f} of {LOOKUPS} questions answered")
     print(f"\nwhole run {time.perf_counter() - started:.0f} s")
+    write_summary(args.json_summary, "chat", title, comparisons)
 
 
 if __name__ == "__main__":
