@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from trainer_bot.i18n import Message, t, tn
+
 DISCORD_MESSAGE_LIMIT = 2000
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 # Characters Discord's Markdown gives meaning to (at the start of a line too: headings, quotes, lists).
@@ -65,11 +67,23 @@ def inline_code(value: str) -> str:
     return "`" + value.replace("`", "ˋ").replace("\n", " ") + "`"
 
 
-def human_size(size: int) -> str:
-    """A byte count as members read it: 512 bytes, 4.0 KB, 25.0 MB."""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB"):
+def human_size(size: int) -> Message:
+    """A byte count as members read it: 512 bytes, 4.0 KB, 25.0 MB ("25,0 МБ" in Russian)."""
+    if size < 1024:
+        return tn("{count} byte", "{count} bytes", size)
+    value = size / 1024
+    for unit in ("KB", "MB"):
         if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+            return _with_unit(value, unit)
         value /= 1024
-    return f"{value:.1f} GB"
+    return _with_unit(value, "GB")
+
+
+def _with_unit(value: float, unit: str) -> Message:
+    # One decimal, always shown; the decimal separator is part of each translation ("{whole},{tenth} МБ").
+    whole, tenth = divmod(round(value * 10), 10)
+    if unit == "KB":
+        return t("{whole}.{tenth} KB", whole=whole, tenth=tenth)
+    if unit == "MB":
+        return t("{whole}.{tenth} MB", whole=whole, tenth=tenth)
+    return t("{whole}.{tenth} GB", whole=whole, tenth=tenth)

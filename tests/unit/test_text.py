@@ -35,7 +35,7 @@ def test_no_chunk_exceeds_the_limit_and_no_word_is_lost(text: str, limit: int) -
 
 
 def test_human_size() -> None:
-    assert [human_size(n) for n in (0, 1023, 4096, 25 * 1024**2, 3 * 1024**3)] == [
+    assert [str(human_size(n)) for n in (0, 1023, 4096, 25 * 1024**2, 3 * 1024**3)] == [
         "0 bytes",
         "1023 bytes",
         "4.0 KB",

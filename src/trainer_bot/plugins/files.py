@@ -95,7 +95,7 @@ class FilesList(
     ) -> None:
         await ctx.defer(ephemeral=True)
         listing, quota = await files.listing(require_guild(ctx), self.folder)
-        await ctx.respond(translator.render(replies.listing_text(listing, quota)))
+        await ctx.respond(replies.listing_text(listing, quota, translator))
 
 
 @files_group.register

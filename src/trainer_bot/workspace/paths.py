@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Literal
 
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import t
 from trainer_bot.layout import ARCHIVES, DATASETS, FILES, GUILD_FOLDERS, MODELS, DataLayout
 from trainer_bot.workspace.storing import (
     TEMP_PREFIX,
@@ -63,7 +64,7 @@ MAX_SUGGESTION_CHARS = 100
 MAX_FILENAME_BYTES = 200
 _MAX_SUFFIX_CHARS = 16
 _SHOWN_CHARS = 60
-_EXAMPLE = "like `files/data.csv`"
+_EXAMPLE = t("like `files/data.csv`")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # Bidirectional overrides make a displayed path read differently from what it is.
 _BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -71,7 +72,7 @@ _FILENAME_EXTRA_CHARS = frozenset("-_.+()[] ")
 
 
 class WorkspaceError(UserError):
-    """Refusal with a message a Discord member understands (str(exc) is shown to them as-is)."""
+    """Refusal with a message a Discord member understands, in their language (`str(exc)`: English)."""
 
 
 @dataclass(frozen=True)
@@ -156,12 +157,18 @@ class Workspace:
             mode = real.stat().st_mode
         except FileNotFoundError:
             if must_exist:
-                raise WorkspaceError(f"{shown} doesn't exist in this server's workspace.") from None
+                raise WorkspaceError(
+                    t("{shown} doesn't exist in this server's workspace.", shown=shown)
+                ) from None
             return real
         except NotADirectoryError:
-            raise WorkspaceError(f"{shown} doesn't exist: part of it is a file, not a folder.") from None
+            raise WorkspaceError(
+                t("{shown} doesn't exist: part of it is a file, not a folder.", shown=shown)
+            ) from None
         except OSError:
-            raise WorkspaceError(f"{shown} can't be opened (it may be a broken or looping link).") from None
+            raise WorkspaceError(
+                t("{shown} can't be opened (it may be a broken or looping link).", shown=shown)
+            ) from None
         _check_kind(mode, kind, shown)
         return real
 
@@ -169,28 +176,38 @@ class Workspace:
         """Posix path relative to the root ("." for the root); relative input is taken from the root."""
         absolute = Path(os.path.normpath(self.root / path))
         if not _is_inside(absolute, self.root):
-            raise WorkspaceError("That path is outside this server's workspace.")
+            raise WorkspaceError(t("That path is outside this server's workspace."))
         return absolute.relative_to(self.root).as_posix()
 
     def _parts(self, user_path: str) -> tuple[str, ...]:
         """Validate the text of a path and split it into components (no filesystem access)."""
         text = user_path.strip() if isinstance(user_path, str) else ""
         if not text:
-            raise WorkspaceError(f"Please give a path inside this server's workspace, {_EXAMPLE}.")
+            raise WorkspaceError(
+                t("Please give a path inside this server's workspace, {example}.", example=_EXAMPLE)
+            )
         self._check_characters(text)
         text = text.replace("\\", "/")
         shown = _shown(text)
         if text.startswith("/") or _DRIVE.match(text):
             raise WorkspaceError(
-                f"{shown} is an absolute path: paths are relative to this server's workspace, {_EXAMPLE}."
+                t(
+                    "{shown} is an absolute path: paths are relative to this server's workspace, {example}.",
+                    shown=shown,
+                    example=_EXAMPLE,
+                )
             )
         parts = tuple(part for part in text.split("/") if part not in ("", "."))
         if ".." in parts:
             raise WorkspaceError(
-                f"{shown} leaves the workspace: paths are relative to this server's workspace, {_EXAMPLE}."
+                t(
+                    "{shown} leaves the workspace: paths are relative to this server's workspace, {example}.",
+                    shown=shown,
+                    example=_EXAMPLE,
+                )
             )
         if any(len(part.encode("utf-8")) > MAX_COMPONENT_BYTES for part in parts):
-            raise WorkspaceError(f"A folder or file name in {shown} is too long.")
+            raise WorkspaceError(t("A folder or file name in {shown} is too long.", shown=shown))
         return parts
 
     def _check_characters(self, text: str) -> None:
@@ -198,22 +215,31 @@ class Workspace:
         size = len(text.encode("utf-8", errors="surrogatepass"))
         if size > self.max_path_length:
             raise WorkspaceError(
-                f"That path is too long ({size} bytes; the limit is {self.max_path_length})."
+                t(
+                    "That path is too long ({size} bytes; the limit is {limit}).",
+                    size=size,
+                    limit=self.max_path_length,
+                )
             )
         shown = _shown(text)
         if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in text):
-            raise WorkspaceError(f"{shown} contains control characters, which paths can't have.")
+            raise WorkspaceError(
+                t("{shown} contains control characters, which paths can't have.", shown=shown)
+            )
         if not _encodable(text):
-            raise WorkspaceError(f"{shown} contains characters that can't be used in a path.")
+            raise WorkspaceError(t("{shown} contains characters that can't be used in a path.", shown=shown))
 
     def _realpath(self, parts: tuple[str, ...], shown: str) -> Path:
         try:
             real = Path(os.path.realpath(self.root.joinpath(*parts)))
         except (OSError, ValueError):
-            raise WorkspaceError(f"{shown} can't be opened.") from None
+            raise WorkspaceError(t("{shown} can't be opened.", shown=shown)) from None
         if not _is_inside(real, self.root):
             raise WorkspaceError(
-                f"{shown} leads outside this server's workspace through a link, so it can't be used."
+                t(
+                    "{shown} leads outside this server's workspace through a link, so it can't be used.",
+                    shown=shown,
+                )
             )
         return real
 
@@ -302,21 +328,21 @@ class Workspace:
         shown = _shown(directory.strip())
         if target_dir == source:
             raise WorkspaceError(
-                f"{shown} is where archives are written, so it can't be archived into itself."
+                t("{shown} is where archives are written, so it can't be archived into itself.", shown=shown)
             )
         top = source.name if source != self.root else "workspace"
         # When the target lies inside the source (archiving the root), skip it: no zips of zips.
         members = self._archive_members(source, top, skip=target_dir)
         if not members:
-            raise WorkspaceError(f"{shown} has no files to archive.")
+            raise WorkspaceError(t("{shown} has no files to archive.", shown=shown))
         stem = f"{_truncate_utf8(sanitise_filename(top), 100)}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
         try:
             tmp, count = zip_to_temp(members, target_dir, max_bytes=max_bytes)
         except OSError:
-            raise WorkspaceError("The archive couldn't be written (the disk may be full).") from None
+            raise WorkspaceError(t("The archive couldn't be written (the disk may be full).")) from None
         try:
             if count == 0:
-                raise WorkspaceError(f"{shown} has no readable files to archive.")
+                raise WorkspaceError(t("{shown} has no readable files to archive.", shown=shown))
             final = publish_unique(tmp, target_dir, stem, ".zip")
         finally:
             tmp.unlink(missing_ok=True)
@@ -367,12 +393,14 @@ class Workspace:
         # Leave room for the "-NNN" a clash adds, so the saved file can still be typed back.
         room = min(MAX_FILENAME_BYTES, self.max_path_length - used - 5)
         if room < 8:
-            raise WorkspaceError(f"{_shown(rel_dir)} is nested too deeply to save files into.")
+            raise WorkspaceError(
+                t("{folder} is nested too deeply to save files into.", folder=_shown(rel_dir))
+            )
         stem, suffix = _split_suffix(sanitise_filename(filename, max_bytes=room))
         try:
             tmp = write_temp(directory, data)
         except OSError:
-            raise WorkspaceError("The file couldn't be saved (the disk may be full).") from None
+            raise WorkspaceError(t("The file couldn't be saved (the disk may be full).")) from None
         try:
             return publish_unique(tmp, directory, stem, suffix)
         finally:
@@ -384,7 +412,9 @@ class Workspace:
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError:
-            raise WorkspaceError(f"The folder {_shown(relative_dir.strip())} couldn't be created.") from None
+            raise WorkspaceError(
+                t("The folder {folder} couldn't be created.", folder=_shown(relative_dir.strip()))
+            ) from None
         # Resolve again: this also proves that what now exists is a folder inside the workspace.
         return self.resolve(relative_dir, kind="dir")
 
@@ -400,18 +430,27 @@ class Workspace:
         if not self._is_members(directory, (FILES,)):
             shown = _shown(folder.strip())
             raise WorkspaceError(
-                f"Files can only be uploaded into `{FILES}` or a folder inside it, not {shown}."
+                t(
+                    "Files can only be uploaded into `{files}` or a folder inside it, not {shown}.",
+                    files=FILES,
+                    shown=shown,
+                )
             )
         name = filename.strip() if isinstance(filename, str) else ""
         if not name:
-            raise WorkspaceError("The attachment has no file name; please rename it and send it again.")
+            raise WorkspaceError(t("The attachment has no file name; please rename it and send it again."))
         if "/" in name or "\\" in name:
-            raise WorkspaceError(f"{_shown(name)} is not a plain file name: it contains a folder separator.")
+            raise WorkspaceError(
+                t("{name} is not a plain file name: it contains a folder separator.", name=_shown(name))
+            )
         relative = f"{self.relative(directory)}/{name}"
         self._parts(relative)  # control characters, overrides, "..", lengths: the rules of every path
         if name.startswith("."):
             raise WorkspaceError(
-                f"{_shown(name)} starts with a dot, which hides a file from the workspace; please rename it."
+                t(
+                    "{name} starts with a dot, which hides a file from the workspace; please rename it.",
+                    name=_shown(name),
+                )
             )
         path = directory / name
         return UploadTarget(path=path, relative=relative, replaces=_replaced_size(path, _shown(relative)))
@@ -420,11 +459,11 @@ class Workspace:
         """Write a checked upload, creating its folder and replacing a file of that name (blocking)."""
         directory = self._prepare_dir(self.relative(target.path.parent))
         if directory != target.path.parent or not self._is_members(directory, (FILES,)):
-            raise WorkspaceError("The folder changed while the file was uploading; please try again.")
+            raise WorkspaceError(t("The folder changed while the file was uploading; please try again."))
         try:
             write_replacing(target.path, data)
         except OSError:
-            raise WorkspaceError("The file couldn't be saved (the disk may be full).") from None
+            raise WorkspaceError(t("The file couldn't be saved (the disk may be full).")) from None
         return len(data)
 
     def remove(self, user_path: str) -> Removed:
@@ -435,25 +474,35 @@ class Workspace:
         parts = self._parts(user_path)
         shown = _shown(user_path.strip())
         if not parts:
-            raise WorkspaceError("The workspace itself can't be deleted; name a file or folder inside it.")
+            raise WorkspaceError(t("The workspace itself can't be deleted; name a file or folder inside it."))
         parent = self._realpath(parts[:-1], shown)
         if parent == self.root and parts[-1] in GUILD_FOLDERS:
             raise WorkspaceError(
-                f"{shown} is one of the workspace's own folders, which always stay; "
-                "delete what is inside it instead."
+                t(
+                    "{shown} is one of the workspace's own folders, which always stay; delete what is inside it instead.",
+                    shown=shown,
+                )
             )
         if not self._is_members(parent, (FILES, ARCHIVES)):
             raise WorkspaceError(
-                f"Only what is in `{FILES}` or `{ARCHIVES}` can be deleted, and {shown} is not: "
-                f"`{DATASETS}` and `{MODELS}` hold what the bot relies on."
+                t(
+                    "Only what is in `{files}` or `{archives}` can be deleted, and {shown} is not: `{datasets}` and `{models}` hold what the bot relies on.",
+                    files=FILES,
+                    archives=ARCHIVES,
+                    shown=shown,
+                    datasets=DATASETS,
+                    models=MODELS,
+                )
             )
         entry = parent / parts[-1]
         try:
             info = entry.lstat()
         except (FileNotFoundError, NotADirectoryError):
-            raise WorkspaceError(f"{shown} doesn't exist in this server's workspace.") from None
+            raise WorkspaceError(
+                t("{shown} doesn't exist in this server's workspace.", shown=shown)
+            ) from None
         except OSError:
-            raise WorkspaceError(f"{shown} can't be opened.") from None
+            raise WorkspaceError(t("{shown} can't be opened.", shown=shown)) from None
         folder = stat.S_ISDIR(info.st_mode)
         if folder:
             # As much work as deleting it: no budget, and the answer says exactly what went.
@@ -467,7 +516,7 @@ class Workspace:
             else:
                 entry.unlink()
         except OSError:
-            raise WorkspaceError(f"{shown} couldn't be deleted, or not all of it.") from None
+            raise WorkspaceError(t("{shown} couldn't be deleted, or not all of it.", shown=shown)) from None
         return Removed(relative=self.relative(entry), folder=folder, files=files, size=size)
 
     def usage(self, budget: int) -> TreeSize:
@@ -506,7 +555,7 @@ class Workspace:
         """Bytes used by a file, or by the regular files under a folder (links are not followed)."""
         real = Path(os.path.realpath(self.root / path))
         if not _is_inside(real, self.root):
-            raise WorkspaceError("That path is outside this server's workspace.")
+            raise WorkspaceError(t("That path is outside this server's workspace."))
         try:
             mode = real.stat()
         except OSError:
@@ -592,13 +641,15 @@ def _is_inside(path: Path, root: Path) -> bool:
 def _check_kind(mode: int, kind: PathKind, shown: str) -> None:
     if stat.S_ISDIR(mode):
         if kind == "file":
-            raise WorkspaceError(f"{shown} is a folder; please give a file, {_EXAMPLE}.")
+            raise WorkspaceError(
+                t("{shown} is a folder; please give a file, {example}.", shown=shown, example=_EXAMPLE)
+            )
     elif stat.S_ISREG(mode):
         if kind == "dir":
-            raise WorkspaceError(f"{shown} is a file; please give a folder, like `files`.")
+            raise WorkspaceError(t("{shown} is a file; please give a folder, like `files`.", shown=shown))
     else:
         # FIFOs, sockets and devices could hang or misbehave when read.
-        raise WorkspaceError(f"{shown} is not a regular file or folder.")
+        raise WorkspaceError(t("{shown} is not a regular file or folder.", shown=shown))
 
 
 def _scan(directory: str, limit: int | None) -> list[os.DirEntry[str]]:
@@ -652,13 +703,13 @@ def _replaced_size(path: Path, shown: str) -> int | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError:
-        raise WorkspaceError(f"{shown} can't be opened.") from None
+        raise WorkspaceError(t("{shown} can't be opened.", shown=shown)) from None
     if stat.S_ISDIR(info.st_mode):
-        raise WorkspaceError(f"{shown} is a folder, so a file can't replace it.")
+        raise WorkspaceError(t("{shown} is a folder, so a file can't replace it.", shown=shown))
     if stat.S_ISLNK(info.st_mode):
         return 0
     if not stat.S_ISREG(info.st_mode):
-        raise WorkspaceError(f"{shown} is not a regular file, so it can't be replaced.")
+        raise WorkspaceError(t("{shown} is not a regular file, so it can't be replaced.", shown=shown))
     return info.st_size
 
 

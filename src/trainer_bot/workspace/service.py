@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import Message, t
 from trainer_bot.text import human_size, inline_code
 from trainer_bot.workspace.paths import (
     ArchiveResult,
@@ -95,8 +96,12 @@ class FileService:
             shown = inline_code(target.relative)
             if declared_size > size_limit:
                 raise FileTooLarge(
-                    f"{shown} is {human_size(declared_size)}; files of up to {human_size(size_limit)} "
-                    "can be uploaded here."
+                    t(
+                        "{shown} is {size}; files of up to {limit} can be uploaded here.",
+                        shown=shown,
+                        size=human_size(declared_size),
+                        limit=human_size(size_limit),
+                    )
                 )
             if declared_size > room:
                 raise QuotaExceeded(_no_room(shown, declared_size, room, quota))
@@ -130,13 +135,18 @@ class FileService:
         async with self._lock(guild_id):
             quota = await self._measured_quota(workspace)
             if quota.left <= 0:
-                raise QuotaExceeded(f"{_quota_line(quota)} Delete something with /files delete first.")
+                raise QuotaExceeded(
+                    t("{quota} Delete something with /files delete first.", quota=_quota_line(quota))
+                )
             try:
                 return await asyncio.to_thread(workspace.archive, directory, max_bytes=quota.left)
             except ArchiveTooLarge:
                 raise QuotaExceeded(
-                    f"The archive would be larger than the {human_size(quota.left)} left, so it was not "
-                    f"kept. {_quota_line(quota)}"
+                    t(
+                        "The archive would be larger than the {left} left, so it was not kept. {quota}",
+                        left=human_size(quota.left),
+                        quota=_quota_line(quota),
+                    )
                 ) from None
 
     async def file_for_download(self, guild_id: int, file_path: str, *, size_limit: int) -> Path:
@@ -146,8 +156,13 @@ class FileService:
         size = await asyncio.to_thread(workspace.size_of, path)
         if size > size_limit:
             raise FileTooLarge(
-                f"`{workspace.relative(path)}` is {human_size(size)}; Discord accepts at most "
-                f"{human_size(size_limit)} here. Try `/archive` on its folder or split it."
+                t(
+                    "`{path}` is {size}; Discord accepts at most {limit} here. "
+                    "Try `/archive` on its folder or split it.",
+                    path=workspace.relative(path),
+                    size=human_size(size),
+                    limit=human_size(size_limit),
+                )
             )
         return path
 
@@ -163,24 +178,31 @@ class FileService:
         quota = await self._quota(workspace)
         if not quota.exact:
             raise QuotaExceeded(
-                f"This server's `files` and `archives` hold more than {MEASURE_BUDGET} files and folders, "
-                "too many to keep count of; delete some with /files delete before adding more."
+                t(
+                    "This server's `files` and `archives` hold more than {budget} files and folders, "
+                    "too many to keep count of; delete some with /files delete before adding more.",
+                    budget=MEASURE_BUDGET,
+                )
             )
         return quota
 
 
-def _no_room(shown: str, size: int, room: int, quota: Quota) -> str:
-    return (
-        f"{shown} is {human_size(size)}, more than the {human_size(max(0, room))} left; nothing was saved. "
-        f"{_quota_line(quota)} Delete something with /files delete first."
+def _no_room(shown: str, size: int, room: int, quota: Quota) -> Message:
+    return t(
+        "{shown} is {size}, more than the {left} left; nothing was saved. {quota} "
+        "Delete something with /files delete first.",
+        shown=shown,
+        size=human_size(size),
+        left=human_size(max(0, room)),
+        quota=_quota_line(quota),
     )
 
 
-def _quota_line(quota: Quota) -> str:
-    return f"This server's workspace uses {quota_text(quota)}."
+def _quota_line(quota: Quota) -> Message:
+    return t("This server's workspace uses {quota}.", quota=quota_text(quota))
 
 
-def quota_text(quota: Quota) -> str:
+def quota_text(quota: Quota) -> Message:
     """ "12.0 MB of 200.0 MB": what members' files and archives take of the workspace quota."""
-    used = human_size(quota.used) if quota.exact else f"more than {human_size(quota.used)}"
-    return f"{used} of {human_size(quota.total)}"
+    used = human_size(quota.used) if quota.exact else t("more than {size}", size=human_size(quota.used))
+    return t("{used} of {total}", used=used, total=human_size(quota.total))

@@ -69,7 +69,7 @@ async def test_upload_saves_into_files_and_reports_the_quota(
     assert (workspace.files_dir / "data.csv").read_bytes() == b"text\nhello\n"
     assert (saved.relative, saved.size, saved.replaced) == ("files/data.csv", 11, False)
     assert saved.quota == Quota(used=11, total=QUOTA, exact=True)
-    assert replies.saved_text(saved) == (
+    assert str(replies.saved_text(saved)) == (
         "Saved `files/data.csv` (11 bytes). Quota for `files` and `archives`: 11 bytes of 1000 bytes used."
     )
 
@@ -87,7 +87,7 @@ async def test_upload_replaces_a_file_of_the_same_name(files: FileService, works
     saved = await upload(files, "files", "data.csv", b"y" * 700)
     assert saved.replaced and saved.quota.used == 700
     assert (workspace.files_dir / "data.csv").read_bytes() == b"y" * 700
-    assert "replacing the file that had that name" in replies.saved_text(saved)
+    assert "replacing the file that had that name" in str(replies.saved_text(saved))
 
 
 async def test_upload_over_the_quota_is_refused_before_downloading(
@@ -194,7 +194,7 @@ async def test_delete_a_file(files: FileService, workspace: Workspace) -> None:
     removed, quota = await files.delete(GUILD, "files/a.txt")
     assert (removed.relative, removed.folder, removed.files, removed.size) == ("files/a.txt", False, 1, 10)
     assert quota.used == 0 and not (workspace.files_dir / "a.txt").exists()
-    assert replies.removed_text(removed, quota).startswith(
+    assert str(replies.removed_text(removed, quota)).startswith(
         "Deleted the file `files/a.txt`: 1 file, 10 bytes."
     )
 
