@@ -4,7 +4,8 @@ A `Synthesizer` cleans the text once and asks its engines in order, so a dead on
 to an offline voice instead of failing the member's request. What the preferred engine said is kept in a
 small cache (most recently used first, bounded in bytes): taught answers are spoken again and again, word
 for word, and need not be synthesised each time. A fallback voice is not kept, so the preferred one is
-tried again next time.
+tried again next time. The voice is one of the text's language (`voices`): a Russian answer in a Russian
+voice, an English one in an English voice, whatever the guild chose for the other language.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from trainer_bot.speech.speakable import clean_for_speech
 from trainer_bot.speech.synthesis import SpeechAudio, SpeechEngine, SynthesisFailed
 from trainer_bot.speech.tts_edge import EdgeTTSEngine
 from trainer_bot.speech.tts_espeak import EspeakEngine
+from trainer_bot.speech.voices import VoicePicker
 
 __all__ = [
     "EdgeTTSEngine",
@@ -39,21 +41,29 @@ CACHE_BYTES = 16 * 1024 * 1024  # about 400 spoken answers of a few seconds
 
 class Synthesizer:
     def __init__(
-        self, engines: Sequence[SpeechEngine], *, max_chars: int = 600, cache_bytes: int = CACHE_BYTES
+        self,
+        engines: Sequence[SpeechEngine],
+        *,
+        max_chars: int = 600,
+        cache_bytes: int = CACHE_BYTES,
+        voices: VoicePicker | None = None,
     ) -> None:
         if not engines:
             raise ValueError("a synthesizer needs at least one engine")
         self._engines = tuple(engines)
+        self._voices = voices or VoicePicker()
         self._max_chars = max_chars
         self._cache: LRUCache[tuple[str, str | None], SpeechAudio] = LRUCache(
             maxsize=cache_bytes, getsizeof=lambda audio: len(audio.data)
         )
 
     async def synthesize(self, text: str, *, voice: str | None = None) -> SpeechAudio:
-        """`voice`: an edge-tts voice name (e.g. a guild's choice); engines that cannot use it ignore it."""
+        """`voice`: an edge-tts voice name (e.g. a guild's choice), used for text in its language; engines
+        that cannot use it ignore it."""
         speakable = clean_for_speech(text, self._max_chars)
         if not speakable:
             raise SpeechError("There is nothing to read aloud in that message.")
+        voice = self._voices.for_text(speakable, voice)
         key = (speakable, voice)
         if (cached := self._cache.get(key)) is not None:
             return cached
@@ -82,4 +92,8 @@ def synthesizer_for(settings: Settings) -> Synthesizer:
         "edge": lambda: EdgeTTSEngine(voice=settings.tts_voice),
         "espeak": EspeakEngine,
     }
-    return Synthesizer([engines[name]() for name in settings.tts_engines], max_chars=settings.tts_max_chars)
+    return Synthesizer(
+        [engines[name]() for name in settings.tts_engines],
+        max_chars=settings.tts_max_chars,
+        voices=VoicePicker(settings.tts_voice),
+    )

@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import Mapping
 
 import av.error
 
 from trainer_bot.speech.media import encode_ogg_opus
 from trainer_bot.speech.synthesis import SpeechAudio, SynthesisFailed
+from trainer_bot.speech.voices import language_of
 
 DEFAULT_VOICES: Mapping[str, str] = {"ru": "ru", "en": "en-us"}
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-def language_of(text: str) -> str:
-    """ "ru" when Cyrillic letters outnumber Latin ones, else "en": cheap, and right for a RU/EN guild."""
-    return "ru" if len(_CYRILLIC.findall(text)) > len(_LATIN.findall(text)) else "en"
 
 
 class EspeakEngine:

@@ -19,7 +19,7 @@ from trainer_bot.speech.tts import (
     Synthesizer,
     clean_for_speech,
 )
-from trainer_bot.speech.tts_espeak import language_of
+from trainer_bot.speech.voices import VoicePicker, language_of
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,7 @@ async def test_an_invalid_voice_falls_back_to_espeak(monkeypatch: pytest.MonkeyP
     require_espeak()
     async with EdgeDouble() as double:
         monkeypatch.setattr(edge_tts.communicate, "WSS_URL", double.url)
-        audio = await Synthesizer([EdgeTTSEngine(), EspeakEngine()]).synthesize("Hello", voice="nonsense")
+        audio = await Synthesizer([EdgeTTSEngine(), EspeakEngine()]).synthesize("Привет", voice="ru-nonsense")
     assert audio.engine == "espeak-ng" and double.ssml == []
 
 
@@ -131,9 +131,11 @@ class RecordingEngine:
     def __init__(self, failure: Exception | None = None) -> None:
         self.failure = failure
         self.texts: list[str] = []
+        self.voices: list[str | None] = []
 
     async def synthesize(self, text: str, *, voice: str | None = None) -> SpeechAudio:
         self.texts.append(text)
+        self.voices.append(voice)
         if self.failure is not None:
             raise self.failure
         return SpeechAudio(b"audio", "audio/ogg", "ogg", 1.0, self.name)
@@ -163,7 +165,7 @@ async def test_what_the_preferred_voice_said_is_reused_within_the_cache_budget()
     first = await synthesizer.synthesize("The library opens at 9 am.")
     again = await synthesizer.synthesize("**The library** opens at 9 am.")  # the same words, spoken
     assert again is first and len(preferred.texts) == 1
-    await synthesizer.synthesize("The library opens at 9 am.", voice="en-US-AriaNeural")  # another voice
+    await synthesizer.synthesize("The library opens at 9 am.", voice="en-GB-SoniaNeural")  # another voice
     await synthesizer.synthesize("Something else.")  # over the budget: the oldest goes
     await synthesizer.synthesize("The library opens at 9 am.")
     assert len(preferred.texts) == 4
@@ -189,3 +191,18 @@ def _assert_espeak_ogg(audio: SpeechAudio) -> None:
     decoded = duration_of(audio.data)
     assert decoded > 0.5
     assert audio.duration == pytest.approx(decoded)
+
+
+async def test_each_text_is_read_by_a_voice_of_its_language() -> None:
+    engine = RecordingEngine()
+    synthesizer = Synthesizer([engine], voices=VoicePicker("ru-RU-DmitryNeural"))
+    await synthesizer.synthesize("Мы открываемся в девять.", voice="ru-RU-SvetlanaNeural")  # the guild's
+    await synthesizer.synthesize("We open at nine.", voice="ru-RU-SvetlanaNeural")  # not for English text
+    await synthesizer.synthesize("Мы закрываемся в шесть.")  # the operator's TTS_VOICE
+    await synthesizer.synthesize("We close at six.", voice="en-GB-SoniaNeural")
+    assert engine.voices == [
+        "ru-RU-SvetlanaNeural",
+        "en-US-AriaNeural",
+        "ru-RU-DmitryNeural",
+        "en-GB-SoniaNeural",
+    ]
