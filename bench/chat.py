@@ -39,7 +39,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 # The launcher of llama.cpp's server is the tests' own (tests/llm_support), so both start it alike.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -59,6 +59,7 @@ from _report import peak_mb
 
 if TYPE_CHECKING:
     import openai
+    from openai.types.chat import ChatCompletionMessageParam
 
     from discord_sandbox import DiscordEmulator
     from discord_sandbox.lavalink import FakeLavalinkNode
@@ -114,11 +115,9 @@ async def ask_direct(client: openai.AsyncOpenAI, messages: Messages, max_tokens:
     started = time.perf_counter()
     first = nonblank = last = None
     text = ""
+    params = cast("list[ChatCompletionMessageParam]", messages)  # the same dicts, as the client types them
     stream = await client.chat.completions.create(
-        model=MODEL,
-        messages=messages,  # type: ignore[arg-type]
-        max_tokens=max_tokens,
-        stream=True,
+        model=MODEL, messages=params, max_tokens=max_tokens, stream=True
     )
     async with stream:
         async for chunk in stream:
@@ -317,7 +316,7 @@ def chat_comparisons(runs: Runs) -> list[Comparison]:
 
 def report_chat_goal(runs: Runs) -> None:
     def median(side: str, figure: str) -> float:
-        return statistics.median(run[figure] for run in runs[side])
+        return float(statistics.median(run[figure] for run in runs[side]))
 
     first_d, first_b = median("bare", "first median"), median("bot", "first median")
     limit = 1.1 * first_d + 50
