@@ -15,7 +15,7 @@ from trainer_bot.text import clean_text
 # A client language is trusted for voice messages only when it names one of the languages the bot listens
 # for, and never when it is English while others are listened for too: English is Discord's default and the
 # client language of many members who speak something else (a Russian speaker with an English client in a
-# ru,en community must not be transcribed as English). Such members pay a detection (~0.45 s) instead.
+# ru,en community must not be transcribed as English). Such members pay a detection (1-2 s) instead.
 # A member who speaks another language than their client's is still heard right if the guild fixes it with
 # /settings language, which always comes first.
 WEAK_LOCALES = frozenset({"en"})

@@ -223,7 +223,7 @@ class LocalTranscriber:
     def _known_language(self, model: WhisperLike, language: str | None) -> str | None:
         """The language to transcribe in without detecting it; None when it has to be detected.
 
-        Detection costs a Whisper encoder pass (measured ~0.45 s a message with base on 2 cores), so it
+        Detection costs a Whisper encoder pass (measured 1.0-2.0 s with base on 2 shared cores), so it
         runs only when more than one language is possible.
         """
         if language:
