@@ -149,7 +149,8 @@ async def ask_bot(emulator: DiscordEmulator, member: Member, question: str) -> T
     assert answer is not None
     await emulator.wait_for(lambda: not answer.content.endswith(CURSOR), ANSWER_TIMEOUT, "the final edit")
     done = time.time()
-    fell_back = answer.content.startswith(UNKNOWN_ANSWER) or MODEL_DOWN_NOTE in answer.content
+    # str(): the English text, whether these are plain strings or messages for translation
+    fell_back = answer.content.startswith(str(UNKNOWN_ANSWER)) or str(MODEL_DOWN_NOTE) in answer.content
     first = answer.created_at - sent
     return Timing(first, first, done - sent, len(answer.content), fell_back)
 
