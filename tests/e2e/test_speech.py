@@ -96,7 +96,9 @@ async def test_settings_choose_the_language_and_voice(
     emulator: DiscordEmulator, bot: TrainerBot, alice: Member, bob: Member
 ) -> None:
     language = await emulator.response(await emulator.slash(alice, "settings language", {"language": "EN"}))
-    assert language.ephemeral and "transcribed as `en`" in language.content
+    assert (
+        language.ephemeral and "hear voice messages in it" in language.content and "`en`" in language.content
+    )
     unknown = await emulator.response(await emulator.slash(alice, "settings language", {"language": "fr"}))
     assert "not one of the languages" in unknown.content and "ru, en" in unknown.content
     voice = await emulator.response(

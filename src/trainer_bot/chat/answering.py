@@ -12,6 +12,7 @@ from trainer_bot.chat.generating import GuildBusy, ModelAnswers
 from trainer_bot.chat.messages import IncomingMessage, ReplyChannel
 from trainer_bot.chat.streaming import StreamedAnswer
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import Message, t
 from trainer_bot.llm.engine import LanguageModelError
 from trainer_bot.speech.listening import Listening
 from trainer_bot.storage import TurnSource
@@ -19,10 +20,10 @@ from trainer_bot.text import escape_markdown
 from trainer_bot.voice.speaking import Speaking, SpeakingTurn
 
 _LOGGER = logging.getLogger(__name__)
-EMPTY_PROMPT = "Hi! Ask me something after the mention, or reply to one of my messages."
-NOTHING_HEARD = "I couldn't hear any words in that recording."
-MODEL_DOWN_NOTE = "My language model isn't answering right now, so this is what I was taught."
-BUSY_NOTE = "I've written a lot of answers here in the last minute, so this is what I was taught."
+EMPTY_PROMPT = t("Hi! Ask me something after the mention, or reply to one of my messages.")
+NOTHING_HEARD = t("I couldn't hear any words in that recording.")
+MODEL_DOWN_NOTE = t("My language model isn't answering right now, so this is what I was taught.")
+BUSY_NOTE = t("I've written a lot of answers here in the last minute, so this is what I was taught.")
 # What the language model is asked to improve on; taught answers and corrections are given verbatim.
 _WRITTEN_FOR = (AnswerKind.CLASSIFIED, AnswerKind.UNKNOWN)
 
@@ -65,7 +66,7 @@ class ChatFlow:
         try:
             reply = await self._answer(message, channel)
             if reply is not None and turn is not None and listener is not None:
-                self._spawn(self._say(turn, listener, reply.text, message.channel_id))
+                self._spawn(self._say(turn, listener, str(reply.text), message.channel_id))
                 turn = None  # released by _say
         finally:
             if turn is not None:
@@ -84,7 +85,7 @@ class ChatFlow:
             try:
                 heard = await self._transcribe(message, channel)
             except UserError as refusal:
-                await channel.reply(str(refusal))
+                await channel.reply(refusal.message)
                 return None
             if not heard:
                 await channel.reply(NOTHING_HEARD)
@@ -94,13 +95,15 @@ class ChatFlow:
             await channel.reply(EMPTY_PROMPT)
             return None
         async with channel.typing():
-            reply = await self._conversation.reply_to(message.guild_id, prompt)
-        prefix = f"🎙️ I heard: “{escape_markdown(heard)}”\n\n" if heard else ""
+            reply = (await self._conversation.reply_to(message.guild_id, prompt)).rendered(channel.render)
+        prefix = (
+            channel.render(t("🎙️ I heard: “{heard}”", heard=escape_markdown(heard))) + "\n\n" if heard else ""
+        )
         # The turn is keyed by the message carrying the rating buttons, so a rating finds what it rates.
         if self._writer is not None and reply.kind in _WRITTEN_FOR:
             reply, rated_message_id = await self._written(message, prompt, reply, channel, prefix)
         else:
-            rated_message_id = await channel.answer(prefix + reply.text)
+            rated_message_id = await channel.answer(prefix + channel.render(reply.text))
         await self._conversation.remember(
             guild_id=message.guild_id,
             channel_id=message.channel_id,
@@ -123,7 +126,7 @@ class ChatFlow:
             async with channel.typing():
                 await self._writer.write(message.guild_id, prompt, out, hint=taught.hint, history=history)
         except GuildBusy:
-            return await self._fall_back(out, taught, BUSY_NOTE)
+            return await self._fall_back(out, taught, BUSY_NOTE, channel)
         except (LanguageModelError, TimeoutError) as failure:
             _LOGGER.warning(
                 "guild %s: %s did not answer (%s); answering from what was taught",
@@ -131,25 +134,33 @@ class ChatFlow:
                 self._writer.model_name,
                 failure or "deadline",
             )
-            return await self._fall_back(out, taught, MODEL_DOWN_NOTE)
+            return await self._fall_back(out, taught, MODEL_DOWN_NOTE, channel)
         if not out.text.strip():  # the model had nothing to say
-            return await self._fall_back(out, taught, None)
-        written = Reply(out.text.strip(), AnswerKind.GENERATED, taught.model_version)
-        return written, await out.finish(written.text)
+            return await self._fall_back(out, taught, None, channel)
+        text = out.text.strip()
+        return Reply(text, AnswerKind.GENERATED, taught.model_version), await out.finish(text)
 
     @staticmethod
-    async def _fall_back(out: StreamedAnswer, taught: Reply, note: str | None) -> tuple[Reply, int]:
+    async def _fall_back(
+        out: StreamedAnswer, taught: Reply, note: Message | None, channel: ReplyChannel
+    ) -> tuple[Reply, int]:
         if out.started:  # cut short mid-answer: keep what members have read, and say it was cut
-            cut = Reply(out.text.strip() + " …", AnswerKind.GENERATED, taught.model_version)
-            return cut, await out.finish(cut.text)
-        return taught, await out.finish(taught.text + (f"\n-# {note}" if note else ""))
+            cut = out.text.strip() + " …"
+            return Reply(cut, AnswerKind.GENERATED, taught.model_version), await out.finish(cut)
+        text = channel.render(taught.text)
+        return taught, await out.finish(text + (f"\n-# {channel.render(note)}" if note else ""))
 
     async def _transcribe(self, message: IncomingMessage, channel: ReplyChannel) -> str:
         assert message.recording is not None
         audio = await message.recording.read(self._listening.max_bytes)
 
         async def tell_queued(position: int) -> None:
-            await channel.reply(f"⏳ Your recording is in the queue (position {position}); I'll answer soon.")
+            await channel.reply(
+                t(
+                    "⏳ Your recording is in the queue (position {position}); I'll answer soon.",
+                    position=position,
+                )
+            )
 
         async with channel.typing():
             transcript = await self._listening.transcribe(

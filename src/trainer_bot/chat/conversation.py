@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from trainer_bot.chat.grounding import Material, MaterialKind
 from trainer_bot.chat.taught import TaughtIndexes
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import Message, percent, t
 from trainer_bot.ml import Responder
 from trainer_bot.ml.examples import Pair
 from trainer_bot.storage import (
@@ -30,16 +31,19 @@ MAX_CORRECTION_CHARS = 2000
 RATING_LOOKUPS, RATING_LOOKUP_PAUSE = 10, 0.1
 # Material for the language model: the closest few of each kind, and nothing barely related.
 MATERIAL_PER_KIND, MATERIAL_MIN_SIMILARITY = 3, 0.2
-UNKNOWN_ANSWER = (
+UNKNOWN_ANSWER = t(
     "I don't know that yet. Teach me: train me on prompt/response pairs with /train, "
     "or correct one of my answers with /correct or the message menu Apps → Correct this reply."
 )
 
 
-REFUSED_MODEL = (
-    "⚠️ My trained model (`{version}`) failed its integrity check, so I no longer use it. "
-    "Someone with Manage Server can run /train to make a new one; until then I answer from corrections only."
-)
+def refused_model(version: str) -> Message:
+    return t(
+        "⚠️ My trained model (`{version}`) failed its integrity check, so I no longer use it. "
+        "Someone with Manage Server can run /train to make a new one; until then I answer from "
+        "corrections only.",
+        version=version,
+    )
 
 
 class AnswerKind(StrEnum):
@@ -52,10 +56,14 @@ class AnswerKind(StrEnum):
 
 @dataclass(frozen=True)
 class Reply:
-    text: str
+    text: Message | str  # a Message: the bot's own words, shown in the channel's language
     kind: AnswerKind
     model_version: str | None
     hint: str | None = None  # the classifier's opinion, for a language model to weigh
+
+    def rendered(self, render: Callable[[Message | str], str]) -> Reply:
+        """The reply as members read it; that text is also what is remembered and corrected."""
+        return replace(self, text=render(self.text))
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,7 @@ class ConversationService:
         refused = self._models.refused(guild_id)
         if refused is not None and self._told_refused.get(guild_id) != refused:
             self._told_refused[guild_id] = refused  # the guild hears it once per refused version
-            return Reply(REFUSED_MODEL.format(version=refused), AnswerKind.UNKNOWN, None)
+            return Reply(refused_model(refused), AnswerKind.UNKNOWN, None)
         index = await self._taught.corrections(guild_id)
         if index is not None:
             found = await asyncio.to_thread(index.answer, prompt)
@@ -112,7 +120,11 @@ class ConversationService:
                     return Reply(learned.response, AnswerKind.LEARNED, version)
             if model.has_classifier:
                 [prediction] = await asyncio.to_thread(model.predict, [prompt])
-                label = f"I'd say this is **{prediction.label}** ({prediction.confidence:.0%} sure)."
+                label = t(
+                    "I'd say this is **{label}** ({confidence} sure).",
+                    label=prediction.label,
+                    confidence=percent(prediction.confidence, 0),
+                )
                 hint = f"{prediction.label} ({prediction.confidence:.0%} sure)"
                 return Reply(label, AnswerKind.CLASSIFIED, version, hint=hint)
         return Reply(UNKNOWN_ANSWER, AnswerKind.UNKNOWN, None)
@@ -133,7 +145,7 @@ class ConversationService:
             channel_id=channel_id,
             author_id=author_id,
             prompt=clean_text(prompt)[:MAX_PROMPT_CHARS],
-            answer=reply.text,
+            answer=str(reply.text),
             model_version=reply.model_version,
             bot_message_id=bot_message_id,
             source=source,
@@ -150,8 +162,11 @@ class ConversationService:
         if lookup is not None:
             return None, await lookup()
         raise NotMyAnswer(
-            f"Message `{message_id}` is not one of my answers in this server. Right-click one of my replies "
-            "→ Apps → Correct this reply, or copy its id (Developer Mode → Copy Message ID)."
+            t(
+                "Message `{message_id}` is not one of my answers in this server. Right-click one of my "
+                "replies → Apps → Correct this reply, or copy its id (Developer Mode → Copy Message ID).",
+                message_id=message_id,
+            )
         )
 
     async def correct(
@@ -167,9 +182,11 @@ class ConversationService:
         """Store the correction (committed before returning); the next similar message gets it."""
         corrected = clean_text(correction).strip()
         if not corrected:
-            raise BadCorrection("The correction is empty: write the answer I should have given.")
+            raise BadCorrection(t("The correction is empty: write the answer I should have given."))
         if len(corrected) > MAX_CORRECTION_CHARS:
-            raise BadCorrection(f"Corrections are limited to {MAX_CORRECTION_CHARS} characters.")
+            raise BadCorrection(
+                t("Corrections are limited to {limit} characters.", limit=MAX_CORRECTION_CHARS)
+            )
         turn, answered = await self.answer_being_corrected(guild_id, message_id, lookup)
         stored = await self._repository.add_correction(
             guild_id=guild_id,
@@ -225,7 +242,7 @@ class ConversationService:
 
     async def feedback(self, *, guild_id: int | None, channel_id: int, author_id: int, text: str) -> Feedback:
         if not text.strip():
-            raise BadCorrection("The feedback is empty.")
+            raise BadCorrection(t("The feedback is empty."))
         return await self._repository.add_feedback(
             guild_id=guild_id,
             channel_id=channel_id,
@@ -243,7 +260,7 @@ class ConversationService:
             await asyncio.sleep(RATING_LOOKUP_PAUSE)
             turn = await self._repository.turn_by_message(bot_message_id)
         if turn is None:
-            raise NotMyAnswer("That answer is no longer on record, so it cannot be rated.")
+            raise NotMyAnswer(t("That answer is no longer on record, so it cannot be rated."))
         rating = await self._repository.rate(turn.id, user_id, value)
         if turn.guild_id is not None:
             self._taught.forget(turn.guild_id, "liked")  # what members like is material from now on

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from trainer_bot.chat.grounding import HistoryTurn
+from trainer_bot.i18n import Message
 
 
 class Recording(Protocol):
@@ -45,9 +46,13 @@ class IncomingMessage:
 
 
 class ReplyChannel(Protocol):
-    """Where the answer goes: replies to the member's message."""
+    """Where the answer goes: replies to the member's message, in the language the channel is spoken to in."""
 
-    async def reply(self, text: str) -> None:
+    def render(self, message: Message | str) -> str:
+        """The bot's own words in the channel's language (a plain str is the model's or a member's text)."""
+        ...
+
+    async def reply(self, text: Message | str) -> None:
         """A short notice (a refusal, a queue position)."""
         ...
 

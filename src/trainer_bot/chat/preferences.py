@@ -1,6 +1,6 @@
-"""Per-guild preferences: the language voice messages are in, the voice the bot speaks with, and the
-persona its language model answers with; and the members' client languages, a hint for their voice
-messages."""
+"""Per-guild preferences: the guild's language (what the bot speaks to the channel and hears in voice
+messages), the voice the bot speaks with, and the persona its language model answers with; and the
+members' client languages, a hint for their voice messages."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from trainer_bot.chat.locales import MemberLocales
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import t
 from trainer_bot.storage import GuildSettings, GuildSettingsRepository
 from trainer_bot.text import clean_text
 
@@ -54,10 +55,15 @@ class GuildPreferences:
             self._cache[guild_id] = await self._repository.get(guild_id)
         return self._cache[guild_id]
 
+    async def language(self, guild_id: int | None) -> str | None:
+        """The language chosen with /settings language; None: automatic (the server's Community locale
+        for what the bot says to the channel, detection for voice messages)."""
+        return None if guild_id is None else (await self._get(guild_id)).stt_language
+
     async def stt_language(self, guild_id: int | None, member_id: int | None = None) -> str | None:
         """The guild's fixed language, else the member's client language when it can be trusted (see
         WEAK_LOCALES); None: detect among the configured languages."""
-        fixed = None if guild_id is None else (await self._get(guild_id)).stt_language
+        fixed = await self.language(guild_id)
         if fixed is not None or member_id is None:
             return fixed
         return self._trusted_locale(member_id)
@@ -86,14 +92,24 @@ class GuildPreferences:
         text = clean_text(persona or "").strip()
         if len(text) > MAX_PERSONA_CHARS:
             raise BadPreference(
-                f"A persona can be at most {MAX_PERSONA_CHARS} characters; this one has {len(text)}."
+                t(
+                    "A persona can be at most {limit} characters; this one has {length}.",
+                    limit=MAX_PERSONA_CHARS,
+                    length=len(text),
+                )
             )
         self._cache[guild_id] = await self._repository.set_persona(guild_id, text or None)
 
     async def set_language(self, guild_id: int, language: str | None) -> None:
         if language is not None and language.lower() not in self.languages:
             allowed = ", ".join(self.languages)
-            raise BadPreference(f"`{language}` is not one of the languages this bot listens for: {allowed}.")
+            raise BadPreference(
+                t(
+                    "`{language}` is not one of the languages I know: {allowed}.",
+                    language=language,
+                    allowed=allowed,
+                )
+            )
         self._cache[guild_id] = await self._repository.set_stt_language(
             guild_id, language and language.lower()
         )
@@ -101,6 +117,9 @@ class GuildPreferences:
     async def set_voice(self, guild_id: int, voice: str | None) -> None:
         if voice is not None and not VOICE_NAME.match(voice):
             raise BadPreference(
-                f"`{voice[:60]}` is not a voice name like `ru-RU-DmitryNeural` or `en-US-AriaNeural`."
+                t(
+                    "`{voice}` is not a voice name like `ru-RU-DmitryNeural` or `en-US-AriaNeural`.",
+                    voice=voice[:60],
+                )
             )
         self._cache[guild_id] = await self._repository.set_tts_voice(guild_id, voice)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import t
 from trainer_bot.storage import GuildSettingsRepository, PrivacyRepository
 from trainer_bot.workspace.paths import Workspaces
 
@@ -57,7 +58,7 @@ class PrivacyService:
 
     async def set_retention(self, guild_id: int, days: int | None) -> None:
         if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
-            raise BadRetention(f"Keep conversations between 1 and {MAX_RETENTION_DAYS} days.")
+            raise BadRetention(t("Keep conversations between 1 and {limit} days.", limit=MAX_RETENTION_DAYS))
         await self._guilds.set_retention_days(guild_id, days)
 
     async def retention_of(self, guild_id: int) -> int:

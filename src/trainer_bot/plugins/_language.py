@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import hikari
 import lightbulb
 
+from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.i18n import SOURCE, Translations, Translator
 from trainer_bot.i18n.catalogues import language_of
 
@@ -28,13 +29,25 @@ def for_context(translations: Translations, ctx: lightbulb.Context) -> Translato
     return for_interaction(translations, ctx.interaction)
 
 
-def for_guild(translations: Translations, cache: hikari.api.Cache, guild_id: int | None) -> Translator:
-    """Messages outside an interaction (the channel told a model went live) speak the guild's language.
+def for_guild(
+    translations: Translations, cache: hikari.api.Cache, guild_id: int | None, chosen: str | None = None
+) -> Translator:
+    """Messages outside an interaction (chat answers, the channel told a model went live) speak the guild's
+    language: the one chosen with `/settings language` (`chosen`), else the server's Community locale.
 
-    For now the server's Community locale from the cache; a `/settings language` choice would go here.
+    `guild_translator` looks the choice up; callers that already know it pass it here.
     """
+    if chosen is not None:
+        return translations.for_locale(chosen)
     guild = cache.get_guild(guild_id) if guild_id is not None else None
     return translations.for_locale(guild.preferred_locale if guild is not None else None)
+
+
+async def guild_translator(
+    translations: Translations, preferences: GuildPreferences, cache: hikari.api.Cache, guild_id: int | None
+) -> Translator:
+    """`for_guild` with the guild's stored choice (cached by `preferences`, so no query per message)."""
+    return for_guild(translations, cache, guild_id, await preferences.language(guild_id))
 
 
 def command_name(translator: Translator, qualified_name: str) -> str:

@@ -13,10 +13,11 @@ from trainer_bot.chat.answering import NOTHING_HEARD, ChatFlow
 from trainer_bot.chat.conversation import ConversationService, NotMyAnswer
 from trainer_bot.chat.grounding import HistoryTurn
 from trainer_bot.chat.messages import IncomingMessage
+from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.errors import UserError
 from trainer_bot.i18n import Message, Translations, Translator, command_text, t
 from trainer_bot.plugins._attachments import AttachedRecording, first_audio, read_attachment
-from trainer_bot.plugins._language import for_interaction
+from trainer_bot.plugins._language import for_interaction, guild_translator
 from trainer_bot.plugins._shared import MANAGE_GUILD, NEEDS_MANAGE_GUILD, require_guild
 from trainer_bot.speech.listening import Listening
 from trainer_bot.text import split_message, without_mention
@@ -36,14 +37,18 @@ def rating_buttons(rest: hikari.api.RESTClient) -> hikari.api.MessageActionRowBu
 
 
 class MessageReplies:
-    """The chat flow's `ReplyChannel`: replies to one member's message."""
+    """The chat flow's `ReplyChannel`: replies to one member's message, in the guild's language."""
 
-    def __init__(self, message: hikari.Message, rest: hikari.api.RESTClient) -> None:
+    def __init__(self, message: hikari.Message, rest: hikari.api.RESTClient, translator: Translator) -> None:
         self._message = message
         self._rest = rest
+        self._translator = translator
 
-    async def reply(self, text: str) -> None:
-        await self._message.respond(text, reply=True)
+    def render(self, message: Message | str) -> str:
+        return self._translator.render(message)
+
+    async def reply(self, text: Message | str) -> None:
+        await self._message.respond(self.render(text), reply=True)
 
     async def answer(self, text: str) -> int:
         chunks = split_message(text)
@@ -114,11 +119,18 @@ async def answer_message(
     event: hikari.MessageCreateEvent,
     bot: hikari.GatewayBot = lightbulb.di.INJECTED,
     chat: ChatFlow = lightbulb.di.INJECTED,
+    translations: Translations = lightbulb.di.INJECTED,
+    preferences: GuildPreferences = lightbulb.di.INJECTED,
 ) -> None:
     me = bot.get_me()
     if me is None or event.author.is_bot or event.author.is_system:
         return
-    await chat.handle(incoming(event.message, me.id, bot), MessageReplies(event.message, bot.rest))
+    message = incoming(event.message, me.id, bot)
+    if not await chat.should_answer(message):
+        return  # most messages in a busy server: no language to look up
+    # The answer goes to the whole channel, so it is framed in the guild's language, not the author's.
+    translator = await guild_translator(translations, preferences, bot.cache, message.guild_id)
+    await chat.handle(message, MessageReplies(event.message, bot.rest, translator))
 
 
 @loader.command

@@ -30,8 +30,13 @@ class Instruction(
     localize=True,
 ):
     @lightbulb.invoke
-    async def invoke(self, ctx: lightbulb.Context, source: InstructionSource = lightbulb.di.INJECTED) -> None:
-        first, *rest = await source.messages()
+    async def invoke(
+        self,
+        ctx: lightbulb.Context,
+        source: InstructionSource = lightbulb.di.INJECTED,
+        translator: Translator = lightbulb.di.INJECTED,
+    ) -> None:
+        first, *rest = await source.messages(translator.language)
         await ctx.respond(first)
         for chunk in rest:
             await ctx.respond(chunk)

@@ -1,4 +1,4 @@
-"""`/settings`: the guild's speech language, the voice the bot speaks with, its persona, retention."""
+"""`/settings`: the guild's language, the voice the bot speaks with, its persona, retention."""
 
 from __future__ import annotations
 
@@ -23,13 +23,15 @@ settings = lightbulb.Group(
 class Language(
     lightbulb.SlashCommand,
     name=command_text("language"),
-    description=command_text("The language of voice messages here (empty: detect)"),
+    description=command_text(
+        "The language I speak to this server and hear voice messages in (empty: the server's own)"
+    ),
     hooks=[NEEDS_MANAGE_GUILD],
     localize=True,
 ):
     language = lightbulb.string(
         command_text("language"),
-        command_text("A language code such as ru or en; leave empty to detect"),
+        command_text("A language code such as ru or en; empty: the server's language, voice detected"),
         default=None,
         localize=True,
     )
@@ -44,11 +46,14 @@ class Language(
         await preferences.set_language(require_guild(ctx), self.language)
         if self.language:
             answer = t(
-                "Voice messages here are now transcribed as `{language}`.", language=self.language.lower()
+                "I'll speak `{language}` to this server's channels and hear voice messages in it. "
+                "Commands still answer each member in their own Discord language.",
+                language=self.language.lower(),
             )
         else:
             answer = t(
-                "I'll detect the language of voice messages among: {languages}.",
+                "I'll speak the server's own language in its channels and detect the language of voice "
+                "messages among: {languages}.",
                 languages=", ".join(preferences.languages),
             )
         await ctx.respond(translator.render(answer), ephemeral=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import t
 
 __all__ = ["AudioServer", "AudioTooLarge"]
 
@@ -33,7 +34,7 @@ _MAX_DIGITS = 18
 
 class AudioTooLarge(UserError):
     def __init__(self) -> None:
-        super().__init__("That reply is too long to speak. Ask for something shorter.")
+        super().__init__(t("That reply is too long to speak. Ask for something shorter."))
 
 
 @dataclass(frozen=True)

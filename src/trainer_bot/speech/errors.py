@@ -1,4 +1,4 @@
-"""Speech failures a member can read: `str(exc)` is shown to them as-is.
+"""Speech failures a member can read, in their language (`str(exc)` is the English text).
 
 The subclasses exist so callers that speak HTTP (the STT server, the remote client) can map a failure to a
 status code without parsing messages.
@@ -7,6 +7,10 @@ status code without parsing messages.
 from __future__ import annotations
 
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import Message, t
+
+BUSY = t("Speech recognition is busy right now, try again in a minute.")
+FAILED = t("Transcription failed, try again.")
 
 
 class SpeechError(UserError):
@@ -16,7 +20,7 @@ class SpeechError(UserError):
 class TranscriberBusy(SpeechError):
     """Every worker is busy and the waiting queue is full."""
 
-    def __init__(self, message: str = "Speech recognition is busy right now, try again in a minute.") -> None:
+    def __init__(self, message: Message | str = BUSY) -> None:
         super().__init__(message)
 
 
@@ -39,5 +43,5 @@ class UnsupportedLanguage(SpeechRejected):
 class TranscriptionFailed(SpeechError):
     """The recognizer broke on valid input; the member may simply try again."""
 
-    def __init__(self, message: str = "Transcription failed, try again.") -> None:
+    def __init__(self, message: Message | str = FAILED) -> None:
         super().__init__(message)

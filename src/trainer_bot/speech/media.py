@@ -13,6 +13,7 @@ import av.error
 import numpy as np
 import numpy.typing as npt
 
+from trainer_bot.i18n import Message, number, t, tn
 from trainer_bot.speech.errors import AudioTooLarge, InvalidAudio
 
 WHISPER_RATE = 16_000
@@ -36,23 +37,25 @@ def decode_for_whisper(data: bytes, *, max_seconds: float) -> Samples:
     try:
         with av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as container:
             if not container.streams.audio:
-                raise InvalidAudio("The file has no audio in it.")
+                raise InvalidAudio(t("The file has no audio in it."))
             for frame in _audio_frames(container):
                 for out in resampler.resample(frame):
                     chunk = np.asarray(out.to_ndarray(), dtype=np.int16).reshape(-1)
                     chunks.append(chunk)
                     total += chunk.size
                 if total > limit:
-                    raise AudioTooLarge(f"The recording is longer than {_format_seconds(max_seconds)}.")
+                    raise AudioTooLarge(
+                        t("The recording is longer than {length}.", length=_format_seconds(max_seconds))
+                    )
             for out in resampler.resample(None):
                 chunks.append(np.asarray(out.to_ndarray(), dtype=np.int16).reshape(-1))
     except av.error.FFmpegError as exc:
-        raise InvalidAudio(f"Could not read the audio ({_reason(exc)}).") from exc
+        raise InvalidAudio(t("Could not read the audio ({reason}).", reason=_reason(exc))) from exc
     samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
     if samples.size == 0:
-        raise InvalidAudio("The recording is empty.")
+        raise InvalidAudio(t("The recording is empty."))
     if samples.size > limit:
-        raise AudioTooLarge(f"The recording is longer than {_format_seconds(max_seconds)}.")
+        raise AudioTooLarge(t("The recording is longer than {length}.", length=_format_seconds(max_seconds)))
     return samples.astype(np.float32) / 32768.0
 
 
@@ -122,8 +125,9 @@ def _reason(exc: av.error.FFmpegError) -> str:
     return str(exc.strerror or exc).rstrip(".").lower()
 
 
-def _format_seconds(seconds: float) -> str:
+def _format_seconds(seconds: float) -> Message:
     if seconds >= 60 and seconds % 60 == 0:
-        minutes = int(seconds // 60)
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{seconds:g} second{'s' if seconds != 1 else ''}"
+        return tn("{count} minute", "{count} minutes", int(seconds // 60))
+    if seconds == int(seconds):
+        return tn("{count} second", "{count} seconds", int(seconds))
+    return t("{seconds} s", seconds=number(seconds, 2))

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 
+from trainer_bot.i18n import t
 from trainer_bot.speech.errors import (
     AudioTooLarge,
     SpeechError,
@@ -69,7 +70,7 @@ class RemoteTranscriber:
     ) -> Transcript:
         """`on_queued` is never called: an OpenAI-style server answers 429 instead of queueing visibly."""
         if self._max_bytes is not None and len(audio) > self._max_bytes:
-            raise AudioTooLarge(f"The file is larger than {human_size(self._max_bytes)}.")
+            raise AudioTooLarge(t("The file is larger than {limit}.", limit=human_size(self._max_bytes)))
         form = aiohttp.FormData()
         content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
         form.add_field("file", audio, filename=filename, content_type=content_type)
@@ -84,10 +85,10 @@ class RemoteTranscriber:
                 if response.status >= 400:
                     raise _error_for(response.status, body)
         except TimeoutError as exc:
-            raise SpeechError("The speech recognition service did not answer in time.") from exc
+            raise SpeechError(t("The speech recognition service did not answer in time.")) from exc
         except aiohttp.ClientError as exc:
             log.warning("speech recognition service unreachable: %s", exc)
-            raise SpeechError("The speech recognition service is unreachable right now.") from exc
+            raise SpeechError(t("The speech recognition service is unreachable right now.")) from exc
         if body is None or not isinstance(body.get("text"), str):
             log.error("speech recognition service answered without a transcript: %r", body)
             raise TranscriptionFailed()
@@ -126,12 +127,12 @@ def _error_for(status: int, body: dict[str, Any] | None) -> SpeechError:
     if status == 429:
         return TranscriberBusy()
     if status == 413:
-        return AudioTooLarge(detail or "The file is too large for the speech recognition service.")
+        return AudioTooLarge(detail or t("The file is too large for the speech recognition service."))
     if status in (401, 403):
         log.error("speech recognition service refused the credentials (HTTP %s): %s", status, detail)
-        return SpeechError("Speech recognition is not configured correctly; tell the bot's operator.")
+        return SpeechError(t("Speech recognition is not configured correctly; tell the bot's operator."))
     if 400 <= status < 500:
-        return SpeechRejected(detail or "The speech recognition service refused this file.")
+        return SpeechRejected(detail or t("The speech recognition service refused this file."))
     log.error("speech recognition service failed (HTTP %s): %s", status, detail)
     return TranscriptionFailed()
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from cachetools import LRUCache
 
 from trainer_bot.config import Settings
+from trainer_bot.i18n import t
 from trainer_bot.speech.errors import SpeechError
 from trainer_bot.speech.speakable import clean_for_speech
 from trainer_bot.speech.synthesis import SpeechAudio, SpeechEngine, SynthesisFailed
@@ -62,7 +63,7 @@ class Synthesizer:
         that cannot use it ignore it."""
         speakable = clean_for_speech(text, self._max_chars)
         if not speakable:
-            raise SpeechError("There is nothing to read aloud in that message.")
+            raise SpeechError(t("There is nothing to read aloud in that message."))
         voice = self._voices.for_text(speakable, voice)
         key = (speakable, voice)
         if (cached := self._cache.get(key)) is not None:
@@ -79,7 +80,7 @@ class Synthesizer:
                 if position == 0:
                     self._keep(key, audio)
                 return audio
-        raise SpeechError("Speech synthesis is not available right now, try again later.")
+        raise SpeechError(t("Speech synthesis is not available right now, try again later."))
 
     def _keep(self, key: tuple[str, str | None], audio: SpeechAudio) -> None:
         if len(audio.data) <= self._cache.maxsize:  # LRUCache refuses an item bigger than the budget

@@ -14,6 +14,7 @@ from trainer_bot.chat.conversation import UNKNOWN_ANSWER, ConversationService
 from trainer_bot.chat.messages import IncomingMessage
 from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import SOURCE, Message, Translations, Translator
 from trainer_bot.speech.listening import Listening
 from trainer_bot.speech.transcript import OnQueued, Transcript
 from trainer_bot.storage import (
@@ -40,12 +41,16 @@ QUESTION = IncomingMessage(
 class Replies:
     """A channel that keeps what the bot sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, translator: Translator = SOURCE) -> None:
+        self.translator = translator
         self.notices: list[str] = []
         self.answers: list[str] = []
 
-    async def reply(self, text: str) -> None:
-        self.notices.append(text)
+    def render(self, message: Message | str) -> str:
+        return self.translator.render(message)
+
+    async def reply(self, text: Message | str) -> None:
+        self.notices.append(self.render(text))
 
     async def answer(self, text: str) -> int:
         self.answers.append(text)
@@ -148,7 +153,7 @@ async def test_when_the_bot_answers(setup: Setup) -> None:
 
 async def test_an_answer_is_sent_and_remembered_under_the_rated_message(setup: Setup) -> None:
     await setup.flow().handle(QUESTION, setup.replies)
-    assert setup.replies.answers == [UNKNOWN_ANSWER]
+    assert setup.replies.answers == [str(UNKNOWN_ANSWER)]
     rating = await setup.conversation.rate(9001, MEMBER, 1)  # the id the channel gave the answer
     assert rating.value == 1
 
@@ -160,7 +165,7 @@ async def test_unaddressed_messages_get_nothing(setup: Setup) -> None:
 
 async def test_a_bare_mention_gets_a_hint(setup: Setup) -> None:
     await setup.flow().handle(replace(QUESTION, text="  "), setup.replies)
-    assert (setup.replies.notices, setup.replies.answers) == ([EMPTY_PROMPT], [])
+    assert (setup.replies.notices, setup.replies.answers) == ([str(EMPTY_PROMPT)], [])
 
 
 async def test_voice_messages_are_answered_with_what_was_heard(setup: Setup) -> None:
@@ -175,7 +180,7 @@ async def test_voice_messages_are_answered_with_what_was_heard(setup: Setup) -> 
     ("recording", "words", "notice"),
     [
         (Recording(refusal="`voice-message.ogg` is 2 MB; the limit is 1 MB."), "x", "the limit is 1 MB"),
-        (Recording(), "   ", NOTHING_HEARD),
+        (Recording(), "   ", str(NOTHING_HEARD)),
     ],
 )
 async def test_recordings_that_cannot_be_heard_are_explained(
@@ -193,7 +198,7 @@ async def test_members_in_voice_also_hear_the_answer(setup: Setup) -> None:
     await flow.handle(replace(QUESTION, voice_channel_id=VOICE_CHANNEL), setup.replies)
 
     await asyncio.wait_for(setup.voice.spoken.wait(), timeout=2)  # the spoken copy comes after the text
-    assert setup.voice.said == [(VOICE_CHANNEL, UNKNOWN_ANSWER)]
+    assert setup.voice.said == [(VOICE_CHANNEL, str(UNKNOWN_ANSWER))]
     await flow.handle(QUESTION, setup.replies)
     assert len(setup.voice.said) == 1  # not in voice: text only
 
@@ -201,10 +206,20 @@ async def test_members_in_voice_also_hear_the_answer(setup: Setup) -> None:
 async def test_without_voice_configured_answers_stay_in_text(setup: Setup) -> None:
     setup.voice.enabled = False
     await setup.flow().handle(replace(QUESTION, voice_channel_id=VOICE_CHANNEL), setup.replies)
-    assert setup.replies.answers == [UNKNOWN_ANSWER]
+    assert setup.replies.answers == [str(UNKNOWN_ANSWER)]
     assert setup.voice.said == [] and setup.voice.released == 0  # no turn taken, nothing synthesised
 
 
 async def test_a_turn_is_released_when_there_is_nothing_to_say(setup: Setup) -> None:
     await setup.flow().handle(replace(QUESTION, text="", voice_channel_id=VOICE_CHANNEL), setup.replies)
     assert setup.voice.said == [] and setup.voice.released == 1
+
+
+async def test_the_flows_own_words_are_in_the_channels_language(setup: Setup) -> None:
+    russian = Replies(Translations.load().get("ru"))
+    await setup.flow().handle(replace(QUESTION, text="  "), russian)
+    await setup.flow().handle(QUESTION, russian)
+    assert russian.notices == [
+        "Привет! Задайте вопрос после упоминания или ответьте на одно из моих сообщений."
+    ]
+    assert russian.answers[0].startswith("Этого я пока не знаю.")

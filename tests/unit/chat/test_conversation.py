@@ -140,7 +140,7 @@ async def test_a_model_that_fails_its_check_is_reported_once_and_never_reread(
     with caplog.at_level(logging.ERROR, "trainer_bot.training.active_models"):
         first = await conversation.reply_to(GUILD, "is it good")
         later = [await conversation.reply_to(GUILD, "is it good") for _ in range(3)]
-    assert "failed its integrity check" in first.text and version in first.text
+    assert "failed its integrity check" in str(first.text) and version in str(first.text)
     assert all(reply.text == UNKNOWN_ANSWER for reply in later)
     assert len([r for r in caplog.records if "refused" in r.getMessage()]) == 1
     await database.close()

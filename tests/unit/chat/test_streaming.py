@@ -12,7 +12,10 @@ class Channel:
         self.sent: list[str] = []
         self.edits: list[str] = []
 
-    async def reply(self, text: str) -> None:
+    def render(self, message: object) -> str:
+        return str(message)
+
+    async def reply(self, text: object) -> None:
         raise AssertionError("a streamed answer never sends notices")
 
     async def answer(self, text: str) -> int:

@@ -164,4 +164,4 @@ async def test_a_model_with_nothing_to_say_gives_the_taught_answer(
     setup: Setup, pieces: tuple[str, ...]
 ) -> None:
     await flow_with(setup, ScriptedModel(pieces)).handle(QUESTION, setup.replies)
-    assert setup.replies.answers == [UNKNOWN_ANSWER]
+    assert setup.replies.answers == [str(UNKNOWN_ANSWER)]

@@ -28,7 +28,7 @@ def test_the_shipped_catalogues_load() -> None:
     assert translations.languages == ("en", "ru")
     russian = translations.for_locale("ru")
     assert isinstance(russian, Translator)
-    assert russian.ngettext("{count} file", "{count} files", 5) == "{count} files"  # untranslated: English
+    assert russian.ngettext("{count} unknown", "{count} unknowns", 5) == "{count} unknowns"  # untranslated
 
 
 def test_numbers_follow_the_language() -> None:

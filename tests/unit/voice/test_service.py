@@ -462,3 +462,13 @@ async def test_expired_voice_session_leaves_and_recovers(
     await service.speak(GUILD, LOBBY, clip(0.5))
     await node.until(finished(node, 1), what="speech on a fresh session")
     assert discord.actions() == [("join", LOBBY), ("leave", None), ("join", LOBBY)]
+
+
+def test_voice_refusals_read_in_russian() -> None:
+    from trainer_bot.i18n import Translations
+    from trainer_bot.voice.errors import NotInVoice
+
+    russian = Translations.load().get("ru")
+    assert (
+        russian.render(NotInVoice().message) == "Сначала зайдите в голосовой канал, затем попробуйте снова."
+    )

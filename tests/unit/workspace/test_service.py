@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from trainer_bot.i18n import Translations
+from trainer_bot.text import human_size
 from trainer_bot.workspace import replies
 from trainer_bot.workspace.paths import FolderListing, ListedEntry, Workspace, WorkspaceError, Workspaces
 from trainer_bot.workspace.service import FileService, FileTooLarge, Quota, QuotaExceeded, Saved
@@ -371,3 +373,15 @@ def test_half_written_files_a_crash_left_are_removed(workspaces: Workspaces) -> 
     (folder / "kept.txt").write_text("a member's file")
     assert workspaces.remove_leftovers() == 1
     assert [path.name for path in folder.iterdir()] == ["kept.txt"]
+
+
+async def test_refusals_and_replies_read_in_russian(files: FileService) -> None:
+    russian = Translations.load().get("ru")
+    with pytest.raises(QuotaExceeded) as refused:
+        await upload(files, "files", "big.bin", b"x" * (QUOTA + 1))
+    assert russian.render(refused.value.message).startswith("`files/big.bin` весит 1001 байт")
+    assert russian.render(human_size(25 * 1024**2)) == "25,0 МБ"
+    saved = await upload(files, "files", "a.txt", b"abc")
+    assert russian.render(replies.saved_text(saved)) == (
+        "Сохранено: `files/a.txt` (3 байта). Квота для `files` и `archives`: занято 3 байта из 1000 байт."
+    )
