@@ -44,6 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from trainer_bot.i18n import t
 from trainer_bot.ml.errors import TrainingError
 from trainer_bot.ml.normalize import WORD_PATTERN, normalize_text
 
@@ -132,7 +133,9 @@ def vectorize(texts: Sequence[str], *, labels: int | None = None) -> Features:
     matrix = csr_matrix(union.fit_transform(list(texts)))
     word_columns = 2 ** _hash_bits(labels)  # the union's first block; punctuation still has char n-grams
     if matrix[:, :word_columns].nnz == 0:  # no vocabulary to find empty: look at the word features
-        raise TrainingError("the examples contain no words to learn from (only spaces, punctuation or emoji)")
+        raise TrainingError(
+            t("the examples contain no words to learn from (only spaces, punctuation or emoji)")
+        )
     return Features(union, matrix)
 
 
@@ -178,10 +181,16 @@ def is_empty_vocabulary(exc: ValueError) -> bool:
 def check_labels(labels: Sequence[str]) -> None:
     distinct = len(set(labels))
     if distinct < MIN_LABELS:
-        raise TrainingError("training needs at least two labels; add negative examples with positive=false")
+        raise TrainingError(
+            t("training needs at least two labels; add negative examples with positive=false")
+        )
     if distinct > MAX_LABELS:
         raise TrainingError(
-            f"training supports at most {MAX_LABELS} labels, but the examples have {distinct}"
+            t(
+                "training supports at most {limit} labels, but the examples have {count}",
+                limit=MAX_LABELS,
+                count=distinct,
+            )
         )
 
 

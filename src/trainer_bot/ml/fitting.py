@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from trainer_bot.i18n import Message, t, tn
 from trainer_bot.ml.classifier import (
     TextClassifier,
     check_labels,
@@ -60,14 +61,14 @@ class TrainingReport:
     train_size: int
     test_size: int
     seconds: float
-    notes: list[str] = field(default_factory=list)  # member-readable remarks about the evaluation
+    notes: list[Message] = field(default_factory=list)  # member-readable remarks about the evaluation
 
 
 @dataclass(frozen=True)
 class _Holdout:
     train: list[int]
     test: list[int]
-    notes: list[str]
+    notes: list[Message]
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def train_model(
     notify = progress or _ignore_progress
     if not examples and not pairs:
         raise TrainingError(
-            "there is nothing to train on yet: add labelled examples or prompt/response pairs"
+            t("there is nothing to train on yet: add labelled examples or prompt/response pairs")
         )
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
@@ -133,13 +134,17 @@ def _test_count(size: int, test_fraction: float) -> int:
     return min(size - 1, max(1, round(size * test_fraction)))
 
 
-def _holdout_notes(singletons: list[str], *, has_test: bool) -> list[str]:
+def _holdout_notes(singletons: list[str], *, has_test: bool) -> list[Message]:
     if not has_test:
-        return ["no label has two examples, so none could be held out for testing: accuracy is not available"]
+        return [
+            t("no label has two examples, so none could be held out for testing: accuracy is not available")
+        ]
     if not singletons:
         return []
-    shown = ", ".join(singletons[:10]) + (f" and {len(singletons) - 10} more" if len(singletons) > 10 else "")
-    return [f"labels with a single example are trained on but not tested: {shown}"]
+    shown: Message | str = ", ".join(singletons[:10])
+    if len(singletons) > 10:
+        shown = t("{labels} and {count} more", labels=shown, count=len(singletons) - 10)
+    return [t("labels with a single example are trained on but not tested: {labels}", labels=shown)]
 
 
 def _train_classifier(
@@ -198,9 +203,15 @@ def _report(outcome: _ClassifierOutcome | None, examples: int, pairs: int, secon
     )
 
 
-def _reliability_notes(test_size: int) -> list[str]:
+def _reliability_notes(test_size: int) -> list[Message]:
     if 0 < test_size < MIN_RELIABLE_HOLDOUT:
-        return [f"only {test_size} held-out examples: these figures are rough, not reliable"]
+        return [
+            tn(
+                "only {count} held-out example: these figures are rough, not reliable",
+                "only {count} held-out examples: these figures are rough, not reliable",
+                test_size,
+            )
+        ]
     return []
 
 

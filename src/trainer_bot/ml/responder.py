@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from trainer_bot.i18n import t
 from trainer_bot.ml.errors import TrainingError
 from trainer_bot.ml.examples import Pair
 from trainer_bot.ml.matching import Mismatch, mismatch
@@ -129,11 +130,13 @@ class Responder:
 
 def fit_responder(pairs: Sequence[Pair], *, threshold: float = DEFAULT_THRESHOLD) -> Responder:
     if not pairs:
-        raise TrainingError("the responder needs at least one prompt/response pair")
+        raise TrainingError(t("the responder needs at least one prompt/response pair"))
     prompts, responses = _latest_per_prompt(pairs)
     pipeline = build_pipeline().fit(prompts)
     if not _has_words(pipeline):
-        raise TrainingError("the prompts contain no words to learn from (only spaces, punctuation or emoji)")
+        raise TrainingError(
+            t("the prompts contain no words to learn from (only spaces, punctuation or emoji)")
+        )
     return Responder(pipeline, prompts, responses, threshold)
 
 

@@ -214,12 +214,12 @@ class Test(
         outcome = await tests.run(require_guild(ctx), ctx.user.id, items)
         # Off the event loop: a report over many items takes a while to render.
         text, predictions_csv = await asyncio.to_thread(
-            reports.evaluation_message, outcome.model_version, outcome.result
+            reports.evaluation_message, outcome.model_version, outcome.result, translator
         )
         files = [hikari.Bytes(predictions_csv, "predictions.csv")] if predictions_csv is not None else []
         figures = await chart_file(charts.evaluation_chart, outcome.result, TEST_CHART)
         files += [figures] if figures is not None else []
-        await ctx.respond(translator.render(text), attachments=files or hikari.UNDEFINED)
+        await ctx.respond(text, attachments=files or hikari.UNDEFINED)
 
 
 @loader.command

@@ -7,6 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import t
 from trainer_bot.ml import EvaluationResult, NotTrainedError, evaluate
 from trainer_bot.ml.examples import Example
 from trainer_bot.storage import Misclassified, TestRunRepository
@@ -42,7 +43,9 @@ def _items(examples: list[Example]) -> list[TestItem]:
     items = [TestItem(example.text, example.label or None) for example in examples]
     labelled = sum(item.label is not None for item in items)
     if 0 < labelled < len(items):
-        raise BadTestData("Either every test example has a `label` or none has: mixed sets cannot be scored.")
+        raise BadTestData(
+            t("Either every test example has a `label` or none has: mixed sets cannot be scored.")
+        )
     return items
 
 
@@ -65,10 +68,10 @@ class TestService:
             return _items(examples)
         if test_data is None or not test_data.strip():
             raise BadTestData(
-                'Give `test_data` as JSON, e.g. `["great service", "awful food"]`, or attach a file.'
+                t('Give `test_data` as JSON, e.g. `["great service", "awful food"]`, or attach a file.')
             )
         examples = await asyncio.to_thread(
-            parse_test_json, test_data, source="`test_data`", limits=self._limits
+            parse_test_json, test_data, source=t("`test_data`"), limits=self._limits
         )
         return _items(examples)
 
@@ -78,13 +81,16 @@ class TestService:
             refused = self._models.refused(guild_id)
             if refused is not None:
                 raise NotTrainedError(
-                    f"The active model `{refused}` failed its integrity check and is not used: run /train."
+                    t(
+                        "The active model `{version}` failed its integrity check and is not used: run /train.",
+                        version=refused,
+                    )
                 )
-            raise NotTrainedError("There is no trained model yet: run /train first.")
+            raise NotTrainedError(t("There is no trained model yet: run /train first."))
         version, model = current
         if not model.has_classifier:
             raise NotTrainedError(
-                "The current model only answers prompts; /test needs labelled examples in /train."
+                t("The current model only answers prompts; /test needs labelled examples in /train.")
             )
         texts = [item.text for item in items]
         labels = [item.label for item in items if item.label is not None] or None

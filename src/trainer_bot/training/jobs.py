@@ -20,16 +20,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from trainer_bot.errors import UserError
+from trainer_bot.i18n import Message
 from trainer_bot.storage.coltypes import utcnow
 from trainer_bot.storage.records import JobStatus, TrainingJob
 from trainer_bot.storage.repositories.jobs import INTERRUPTED, JobRepository
+from trainer_bot.training import stored
 
 log = logging.getLogger("trainer_bot.training.jobs")
 
 ProgressCallback = Callable[[float, str], None]
-"""Called by the work, from its worker thread: (fraction done 0..1, short stage description)."""
+"""Called by the work, from its worker thread: (fraction done 0..1, stage key). Stages are stored in English
+and shown through `texts.STAGES`; a stage not listed there is shown as it is."""
 
+# Stored in English, as the stages are; `texts.error_text` shows them in the reader's language.
 INTERNAL_ERROR = "internal error"
+NO_REASON = "the job failed"
 # Errors end up in Discord messages; keep them to a readable size.
 MAX_ERROR_LENGTH = 500
 MAX_STAGE_LENGTH = 200
@@ -308,7 +314,10 @@ class JobRunner:
     def _describe(self, job: _Job, exc: BaseException) -> str:
         if isinstance(exc, job.user_errors):
             log.info("job %d failed: %s", job.id, exc)
-            return (str(exc).strip() or "the job failed")[:MAX_ERROR_LENGTH]
+            if isinstance(exc, UserError) and isinstance(exc.message, Message):
+                # Kept as msgid and fields, so whoever reads the job later reads it in their language.
+                return stored.to_text(exc.message)
+            return (str(exc).strip() or NO_REASON)[:MAX_ERROR_LENGTH]
         # Unexpected errors may carry paths or internals: log them, show members nothing specific.
         log.error("job %d failed unexpectedly", job.id, exc_info=exc)
         return INTERNAL_ERROR

@@ -1,4 +1,5 @@
-"""What training and testing look like in a Discord message (plain text and Markdown, no hikari)."""
+"""What training and testing look like in a Discord message (Markdown, no hikari), as messages the plugin
+renders in the reader's language."""
 
 from __future__ import annotations
 
@@ -6,122 +7,231 @@ import csv
 import io
 from typing import Any
 
-from trainer_bot.ml import EvaluationResult, format_confusion
+from trainer_bot.i18n import SOURCE, Message, Number, Translator, number, percent, t, tn
+from trainer_bot.ml import EvaluationResult, ItemResult, format_confusion
 from trainer_bot.storage import JobStatus, TrainingJob
 from trainer_bot.text import DISCORD_MESSAGE_LIMIT, inline_code
+from trainer_bot.training import stored
+from trainer_bot.training.texts import Part, error_text, joined, lines, stage_text, status_text
 
 SHOWN_PREDICTIONS = 15
 SHOWN_CONFUSION_LABELS = 12  # a wider matrix is unreadable in a message
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def progress_bar(fraction: float, width: int = 12) -> str:
+def progress_bar(fraction: float, width: int = 12) -> Message:
     filled = round(max(0.0, min(1.0, fraction)) * width)
-    return "▰" * filled + "▱" * (width - filled) + f" {fraction:.0%}"
+    return joined(["▰" * filled + "▱" * (width - filled), " ", percent(fraction, 0)])
 
 
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
+def _percent(value: float | None) -> Number | Message:
+    return t("n/a") if value is None else percent(value)
 
 
-def training_summary(metrics: dict[str, Any]) -> str:
-    lines = [
-        f"Trained on {metrics.get('examples', 0)} examples and {metrics.get('pairs', 0)} prompt/response pairs "
-        f"in {metrics.get('seconds', 0):.1f} s.",
-    ]
-    if metrics.get("accuracy") is not None:
-        lines.append(
-            f"Held-out accuracy **{_percent(metrics['accuracy'])}**, macro-F1 **{_percent(metrics['macro_f1'])}** "
-            f"({metrics.get('test_size', 0)} held-out examples)."
-        )
-        for label, scores in sorted(metrics.get("per_label", {}).items()):
-            lines.append(
-                f"• {inline_code(label)}: precision {_percent(scores['precision'])}, "
-                f"recall {_percent(scores['recall'])}, F1 {_percent(scores['f1'])} (n={scores['support']:.0f})"
-            )
-    lines.extend(f"_{note}_" for note in metrics.get("notes", []))
-    return "\n".join(lines)
-
-
-def job_text(job: TrainingJob) -> str:
-    head = f"Training job **#{job.id}**"
-    if job.status is JobStatus.QUEUED:
-        return f"{head}: queued, waiting for its turn.\n{progress_bar(0)}"
-    if job.status is JobStatus.RUNNING:
-        return f"{head}: {job.stage}…\n{progress_bar(job.progress)}"
-    if job.status is JobStatus.SUCCEEDED:
-        metrics = job.metrics or {}
-        summary = training_summary(metrics)
-        if job.model_version is None and metrics.get("kept_version"):
-            return (
-                f"{head} finished, but the new model scored {_percent(metrics.get('accuracy'))} on its "
-                f"held-out examples and the active model `{metrics['kept_version']}` scored "
-                f"{_percent(metrics['kept_accuracy'])} on the same ones, so `{metrics['kept_version']}` stays "
-                f"active. Use `/train force:True` to switch anyway.\n{summary}"
-            )
-        return f"{head} finished: model `{job.model_version}` is now active.\n{summary}"
-    if job.status is JobStatus.CANCELLED:
-        return f"{head} was cancelled."
-    return f"{head} failed: {job.error or 'unknown error'}\nThe previous model stays active."
-
-
-def jobs_text(jobs: list[TrainingJob]) -> str:
-    """/jobs: one line per job, newest first, with Discord's relative time."""
-    return "\n".join(
-        f"**#{job.id}** {job.status.value} {progress_bar(job.progress, 8)}"
-        f"{f' → `{job.model_version}`' if job.model_version else ''} · <t:{int(job.created_at.timestamp())}:R>"
-        for job in jobs
+def _label_scores(label: str, scores: dict[str, float]) -> Message:
+    return t(
+        "• {label}: precision {precision}, recall {recall}, F1 {f1}",
+        label=inline_code(label),
+        precision=_percent(scores["precision"]),
+        recall=_percent(scores["recall"]),
+        f1=_percent(scores["f1"]),
     )
 
 
-def model_live_text(job: TrainingJob, trainer_mention: str) -> str:
+def training_summary(metrics: dict[str, Any]) -> Message:
+    parts: list[Part] = [
+        tn(
+            "Trained on {count} example and {pairs} prompt/response pairs in {seconds} s.",
+            "Trained on {count} examples and {pairs} prompt/response pairs in {seconds} s.",
+            int(metrics.get("examples", 0)),
+            pairs=int(metrics.get("pairs", 0)),
+            seconds=number(float(metrics.get("seconds", 0))),
+        )
+    ]
+    if metrics.get("accuracy") is not None:
+        held_out = int(metrics.get("test_size", 0))
+        parts.append(
+            t(
+                "Held-out accuracy **{accuracy}**, macro-F1 **{macro_f1}** ({held_out}).",
+                accuracy=_percent(metrics["accuracy"]),
+                macro_f1=_percent(metrics["macro_f1"]),
+                held_out=tn("{count} held-out example", "{count} held-out examples", held_out),
+            )
+        )
+        for label, scores in sorted(metrics.get("per_label", {}).items()):
+            support = number(float(scores["support"]), 0)
+            parts.append(joined([_label_scores(label, scores), " (n=", support, ")"]))
+    # Notes are stored as `stored.to_json` keeps them: read back, they speak the reader's language.
+    parts.extend(joined(["_", stored.from_json(note), "_"]) for note in metrics.get("notes", []))
+    return lines(parts)
+
+
+def job_text(job: TrainingJob) -> Message:
+    if job.status is JobStatus.QUEUED:
+        queued = t("Training job **#{job_id}**: queued, waiting for its turn.", job_id=job.id)
+        return lines([queued, progress_bar(0)])
+    if job.status is JobStatus.RUNNING:
+        running = t("Training job **#{job_id}**: {stage}…", job_id=job.id, stage=stage_text(job.stage))
+        return lines([running, progress_bar(job.progress)])
+    if job.status is JobStatus.SUCCEEDED:
+        return lines([_finished(job), training_summary(job.metrics or {})])
+    if job.status is JobStatus.CANCELLED:
+        return t("Training job **#{job_id}** was cancelled.", job_id=job.id)
+    return t(
+        "Training job **#{job_id}** failed: {error}\nThe previous model stays active.",
+        job_id=job.id,
+        error=error_text(job.error),
+    )
+
+
+def _finished(job: TrainingJob) -> Message:
+    metrics = job.metrics or {}
+    if job.model_version is None and metrics.get("kept_version"):
+        return t(
+            "Training job **#{job_id}** finished, but the new model scored {accuracy} on its held-out "
+            "examples and the active model `{kept}` scored {kept_accuracy} on the same ones, so `{kept}` "
+            "stays active. Use `/train force:True` to switch anyway.",
+            job_id=job.id,
+            accuracy=_percent(metrics.get("accuracy")),
+            kept=metrics["kept_version"],
+            kept_accuracy=_percent(metrics["kept_accuracy"]),
+        )
+    return t(
+        "Training job **#{job_id}** finished: model `{version}` is now active.",
+        job_id=job.id,
+        version=job.model_version,
+    )
+
+
+def jobs_text(jobs: list[TrainingJob]) -> Message:
+    """/jobs: one line per job, newest first, with Discord's relative time."""
+    return lines([_job_line(job) for job in jobs])
+
+
+def _job_line(job: TrainingJob) -> Message:
+    return t(
+        "**#{job_id}** {status} {progress}{model} · {when}",
+        job_id=job.id,
+        status=status_text(job.status),
+        progress=progress_bar(job.progress, 8),
+        model=f" → `{job.model_version}`" if job.model_version else "",
+        when=f"<t:{int(job.created_at.timestamp())}:R>",
+    )
+
+
+def model_live_text(job: TrainingJob, trainer_mention: str) -> Message:
     """What the channel hears when a member's training put a new model version live."""
     metrics = job.metrics or {}
     accuracy = metrics.get("accuracy")
-    rough = " on few examples" if any("not reliable" in note for note in metrics.get("notes", [])) else ""
-    score = f" (held-out accuracy {accuracy:.1%}{rough})" if accuracy is not None else ""
-    return f"🧠 New model `{job.model_version}` is live, trained by {trainer_mention}{score}."
+    fields = {"version": job.model_version, "trainer": trainer_mention}
+    if accuracy is None:
+        return t("🧠 New model `{version}` is live, trained by {trainer}.", **fields)
+    if _rough(metrics):
+        return t(
+            "🧠 New model `{version}` is live, trained by {trainer} (held-out accuracy {accuracy} on few "
+            "examples).",
+            accuracy=percent(accuracy),
+            **fields,
+        )
+    return t(
+        "🧠 New model `{version}` is live, trained by {trainer} (held-out accuracy {accuracy}).",
+        accuracy=percent(accuracy),
+        **fields,
+    )
 
 
-def evaluation_text(version: str, result: EvaluationResult, *, shown: int = SHOWN_PREDICTIONS) -> str:
+def _rough(metrics: dict[str, Any]) -> bool:
+    """Whether training noted its held-out figures are mostly chance (too few examples). Read from the
+    notes' English, which rows from before notes were kept as messages have too."""
+    return any("not reliable" in str(stored.from_json(note)) for note in metrics.get("notes", []))
+
+
+def evaluation_text(version: str, result: EvaluationResult, *, shown: int = SHOWN_PREDICTIONS) -> Message:
     """Scores, the confusion matrix and the first `shown` predictions."""
-    lines = [f"Model `{version}` on {len(result.items)} examples."]
+    parts: list[Part] = [_tested_on(version, result)]
     if result.accuracy is not None:
-        lines.append(f"Accuracy **{_percent(result.accuracy)}**, macro-F1 **{_percent(result.macro_f1)}**.")
-        for label, scores in sorted(result.per_label.items()):
-            lines.append(
-                f"• {inline_code(label)}: precision {_percent(scores['precision'])}, "
-                f"recall {_percent(scores['recall'])}, F1 {_percent(scores['f1'])}"
+        parts += _scores(result)
+    parts += [_prediction(item) for item in result.items[:shown]]
+    return lines(parts)
+
+
+def _tested_on(version: str, result: EvaluationResult) -> Message:
+    return tn(
+        "Model `{version}` on {count} example.",
+        "Model `{version}` on {count} examples.",
+        len(result.items),
+        version=version,
+    )
+
+
+def _scores(result: EvaluationResult) -> list[Part]:
+    parts: list[Part] = [
+        t(
+            "Accuracy **{accuracy}**, macro-F1 **{macro_f1}**.",
+            accuracy=_percent(result.accuracy),
+            macro_f1=_percent(result.macro_f1),
+        )
+    ]
+    parts += [_label_scores(label, scores) for label, scores in sorted(result.per_label.items())]
+    labels = len(result.confusion_labels)
+    if labels <= SHOWN_CONFUSION_LABELS:
+        names = [label.replace("`", "ˋ") for label in result.confusion_labels]
+        parts.append(t("Confusion matrix (rows: expected, columns: predicted):"))
+        parts.append(f"```\n{format_confusion(result.confusion, names)}\n```")
+    else:
+        parts.append(
+            tn(
+                "_{count} label: too many for a confusion matrix here._",
+                "_{count} labels: too many for a confusion matrix here._",
+                labels,
             )
-        if len(result.confusion_labels) <= SHOWN_CONFUSION_LABELS:
-            labels = [label.replace("`", "ˋ") for label in result.confusion_labels]
-            lines.append("Confusion matrix (rows: expected, columns: predicted):")
-            lines.append(f"```\n{format_confusion(result.confusion, labels)}\n```")
-        else:
-            lines.append(f"_{len(result.confusion_labels)} labels: too many for a confusion matrix here._")
-        if result.misclassified:
-            lines.append(f"{len(result.misclassified)} misclassified examples were recorded for review.")
-    for item in result.items[:shown]:
-        mark = (
-            ""
-            if item.correct is None
-            else (" ✅" if item.correct else f" ❌ (expected {inline_code(item.expected or '')})")
         )
-        lines.append(
-            f"• {inline_code(item.text[:80])} → {inline_code(item.predicted)} {item.confidence:.0%}{mark}"
+    if result.misclassified:
+        parts.append(
+            tn(
+                "{count} misclassified example was recorded for review.",
+                "{count} misclassified examples were recorded for review.",
+                len(result.misclassified),
+            )
         )
-    return "\n".join(lines)
+    return parts
 
 
-def evaluation_message(version: str, result: EvaluationResult) -> tuple[str, bytes | None]:
-    """The reply to /test: everything in one message when it fits, else a summary and a CSV of all items."""
-    full = evaluation_text(version, result)
+def _prediction(item: ItemResult) -> Message:
+    predicted: list[Part] = [
+        "• ",
+        inline_code(item.text[:80]),
+        " → ",
+        inline_code(item.predicted),
+        " ",
+        percent(item.confidence, 0),
+    ]
+    if item.correct is True:
+        predicted.append(" ✅")
+    elif item.correct is False:
+        predicted += [" ", t("❌ (expected {label})", label=inline_code(item.expected or ""))]
+    return joined(predicted)
+
+
+def evaluation_message(
+    version: str, result: EvaluationResult, translator: Translator = SOURCE
+) -> tuple[str, bytes | None]:
+    """The reply to /test in the reader's language: everything in one message when it fits, else a summary
+    and a CSV of all items. (Rendered here, not later: whether it fits depends on the language.)"""
+    full = translator.render(evaluation_text(version, result))
     if len(result.items) <= SHOWN_PREDICTIONS and len(full) <= DISCORD_MESSAGE_LIMIT:
         return full, None
-    summary = evaluation_text(version, result, shown=0) + "\nAll predictions are in the attached CSV."
+    summary = translator.render(
+        lines([evaluation_text(version, result, shown=0), t("All predictions are in the attached CSV.")])
+    )
     if len(summary) > DISCORD_MESSAGE_LIMIT:
-        summary = (
-            f"Model `{version}` on {len(result.items)} examples: the full report is in the attached CSV."
+        summary = translator.render(
+            tn(
+                "Model `{version}` on {count} example: the full report is in the attached CSV.",
+                "Model `{version}` on {count} examples: the full report is in the attached CSV.",
+                len(result.items),
+                version=version,
+            )
         )
     return summary, evaluation_csv(result)
 

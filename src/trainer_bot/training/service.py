@@ -6,10 +6,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from trainer_bot.i18n import t
 from trainer_bot.ml import TrainedModel, TrainingError, score, train_model
 from trainer_bot.ml.examples import Example, Pair
 from trainer_bot.ml.fitting import holdout_examples
 from trainer_bot.storage import ConversationRepository, DatasetSource, JobRepository, TrainingJob
+from trainer_bot.training import stored
 from trainer_bot.training.active_models import ActiveModels
 from trainer_bot.training.catalog import DatasetCatalog, NoTrainingData, SelectedDataset, UploadedFile
 from trainer_bot.training.jobs import JobContext, JobOutcome, JobRunner, UpdateCallback
@@ -76,8 +78,10 @@ class TrainingService:
         corrections = await self._correction_pairs(request.guild_id)
         if not pool and not corrections:
             raise NoTrainingData(
-                "There is no training data yet. Attach a file, type examples in `data`, give a workspace "
-                "folder in `data_dir`, or select one with /select_dataset."
+                t(
+                    "There is no training data yet. Attach a file, type examples in `data`, give a workspace "
+                    "folder in `data_dir`, or select one with /select_dataset."
+                )
             )
         data = await self._catalog.load(request.guild_id, pool, already_parsed=fresh)
         data = data.merge(ParsedDataset(examples=[], pairs=corrections))
@@ -122,7 +126,10 @@ class TrainingService:
         model, report = train_model(
             data.examples, data.pairs, progress=lambda f, s: context.progress(0.9 * f, s)
         )
-        metrics: dict[str, Any] = dataclasses.asdict(report)
+        # Notes go to a JSON column and may be read later in another language: kept as msgid and fields.
+        metrics: dict[str, Any] = dataclasses.asdict(report) | {
+            "notes": [stored.to_json(note) for note in report.notes]
+        }
         if incumbent is not None and report.accuracy is not None:
             context.progress(0.92, "comparing with the active model")
             kept = _better_incumbent(incumbent, data.examples, report.accuracy)

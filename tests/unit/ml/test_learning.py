@@ -165,7 +165,9 @@ def test_holdout_is_stratified_and_seeded() -> None:
     assert sorted(held) == ["a", "a", "b", "c"]  # 20% of 10, 1 of 5, 1 of 2, none of 1
     assert sorted(holdout.train + holdout.test) == list(range(len(labels)))
     assert holdout == stratified_holdout(labels, 0.2, seed=3)
-    assert len(holdout.notes) == 1 and "single example" in holdout.notes[0] and "d" in holdout.notes[0]
+    assert (
+        len(holdout.notes) == 1 and "single example" in str(holdout.notes[0]) and "d" in str(holdout.notes[0])
+    )
 
 
 def test_labels_with_one_example_are_trained_but_not_evaluated() -> None:
@@ -174,14 +176,14 @@ def test_labels_with_one_example_are_trained_but_not_evaluated() -> None:
     assert "rare" in model.labels and "rare" in report.labels
     assert "rare" not in report.per_label and report.accuracy is not None
     assert report.test_size == 3 and report.train_size == 13
-    assert any("rare" in note for note in report.notes)
+    assert any("rare" in str(note) for note in report.notes)
 
 
 def test_metrics_are_skipped_when_nothing_can_be_held_out() -> None:
     model, report = train_model([Example("i love it", "pos"), Example("i hate it", "neg")], [])
     assert report.accuracy is None and report.macro_f1 is None and report.per_label == {}
     assert (report.train_size, report.test_size) == (2, 0)
-    assert "accuracy is not available" in report.notes[0]
+    assert "accuracy is not available" in str(report.notes[0])
     assert model.predict(["love love"])[0].label == "pos"
 
 
@@ -367,6 +369,8 @@ def test_few_held_out_examples_are_called_unreliable() -> None:
     ]
     _, report = train_model(examples, [])
     assert report.test_size == 2
-    assert any("only 2 held-out examples" in note and "not reliable" in note for note in report.notes)
+    assert any(
+        "only 2 held-out examples" in str(note) and "not reliable" in str(note) for note in report.notes
+    )
     _, plenty = train_model(examples * 15, [])
     assert not any("not reliable" in note for note in plenty.notes)
