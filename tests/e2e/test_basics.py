@@ -61,7 +61,7 @@ async def test_hi_greets(emulator: DiscordEmulator, bot: TrainerBot, bob: Member
     assert not reply.ephemeral
 
 
-async def test_bundled_instruction_explains_commands_in_both_languages(
+async def test_bundled_instruction_is_in_the_members_language(
     emulator: DiscordEmulator, bot: TrainerBot, bob: Member
 ) -> None:
     interaction = await emulator.slash(bob, "instruction")
@@ -69,7 +69,14 @@ async def test_bundled_instruction_explains_commands_in_both_languages(
     await asyncio.sleep(0.2)
     text = "\n".join([first.content, *(emulator.messages[i].content for i in interaction.followup_ids)])
     assert "/train" in text and "/getfile" in text
-    assert "инструкция" in text and "how to use me" in text
+    assert "how to use me" in text and "инструкция" not in text
+
+    bob.locale = "ru"  # a Russian client gets the Russian guide, with the command names it shows
+    interaction = await emulator.slash(bob, "instruction")
+    first = await emulator.response(interaction)
+    await asyncio.sleep(0.2)
+    text = "\n".join([first.content, *(emulator.messages[i].content for i in interaction.followup_ids)])
+    assert "инструкция" in text and "/обучить" in text and "how to use me" not in text
 
 
 async def test_long_instruction_file_arrives_as_several_messages(
