@@ -114,7 +114,7 @@ async def test_test_scores_labelled_examples_and_predicts_unlabelled_ones(
     labelled.append({"text": "the soup was lovely", "label": "negative"})  # deliberately mislabelled
     scored = await emulator.response(await emulator.slash(bob, "test", {"test_data": json.dumps(labelled)}))
     assert "Accuracy **" in scored.content and "Confusion matrix" in scored.content
-    assert "1 misclassified examples were recorded" in scored.content
+    assert "1 misclassified example was recorded" in scored.content
     assert "❌ (expected `negative`)" in scored.content
     assert [a.filename for a in scored.attachments] == ["test-results.png"]
     chart(scored, "test-results.png")
@@ -235,3 +235,21 @@ async def test_a_test_set_with_ten_thousand_labels_is_refused_without_stalling_a
     assert hi.latency is not None and hi.latency < 1.0
     refused = await emulator.response(test, timeout=30)
     assert refused.ephemeral and "10,000 different labels" in refused.content
+
+
+async def test_a_russian_member_follows_training_in_russian(
+    emulator: DiscordEmulator, bot: TrainerBot, alice: Member
+) -> None:
+    alice.locale = "ru"
+    upload = Upload("reviews.csv", as_csv(reviews(120)), "text/csv")
+    interaction = await emulator.slash(alice, "train", {"attachment": upload})
+    reply = await emulator.response(interaction)
+    done = await emulator.wait_for(
+        lambda: reply if "завершена" in reply.content or "не удалась" in reply.content else None,
+        60,
+        "the training job to end",
+    )
+    assert done.content.startswith("Задача обучения **№1** завершена: теперь активна модель `v0001-")
+    assert "Точность на отложенных примерах **" in done.content and "(24 отложенных примера)" in done.content
+    assert "Held-out" not in done.content and "Trained" not in done.content
+    assert any(edit.startswith("Задача обучения **№1**") and "▱" in edit for edit in done.edits)
