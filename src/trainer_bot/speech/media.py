@@ -5,13 +5,10 @@ Everything here is blocking and CPU-bound: call it from a worker thread, never f
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterator
-
-import av
-import av.error
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, TypeAlias
 
 from trainer_bot.i18n import Message, number, t, tn
 from trainer_bot.speech.errors import AudioTooLarge, InvalidAudio
@@ -21,7 +18,27 @@ OPUS_RATE = 48_000
 OPUS_BITRATE = 32_000
 OPUS_OPTIONS = {"compression_level": "0"}
 
-Samples = npt.NDArray[np.float32]
+if TYPE_CHECKING:  # PyAV and numpy load at the first voice message or spoken answer, not at start
+    import av
+    import av.container
+    import numpy as np
+    import numpy.typing as npt
+
+Samples: TypeAlias = "npt.NDArray[np.float32]"
+
+
+class Undecodable(Exception):
+    """Audio PyAV cannot read or write (callers need not import PyAV to catch it); not member-readable."""
+
+
+@contextlib.contextmanager
+def _undecodable() -> Iterator[None]:
+    import av.error
+
+    try:
+        yield
+    except av.error.FFmpegError as exc:
+        raise Undecodable(str(exc)) from exc
 
 
 def decode_for_whisper(data: bytes, *, max_seconds: float) -> Samples:
@@ -30,6 +47,10 @@ def decode_for_whisper(data: bytes, *, max_seconds: float) -> Samples:
     Decoding stops as soon as the audio runs past `max_seconds`, so a long recording squeezed into a small
     file costs neither the time nor the memory of decoding all of it.
     """
+    import av
+    import av.error
+    import numpy as np
+
     limit = int(max_seconds * WHISPER_RATE)
     chunks: list[npt.NDArray[np.int16]] = []
     total = 0
@@ -60,9 +81,12 @@ def decode_for_whisper(data: bytes, *, max_seconds: float) -> Samples:
 
 
 def duration_of(data: bytes) -> float:
-    """Seconds of audio in an encoded file, counted from the decoded samples (headers can lie)."""
+    """Seconds of audio in an encoded file, counted from the decoded samples (headers can lie); raises
+    `Undecodable`."""
+    import av
+
     seconds = 0.0
-    with av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as container:
+    with _undecodable(), av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as container:
         if not container.streams.audio:
             return 0.0
         for frame in _audio_frames(container):
@@ -80,12 +104,15 @@ def encode_ogg_opus(data: bytes) -> tuple[bytes, float]:
     nobody decodes the result again to learn it).
 
     espeak-ng writes a placeholder size into the WAV it streams to stdout, which some players refuse; Opus
-    in OGG is also what Discord and Lavalink handle best, and it is ten times smaller.
+    in OGG is also what Discord and Lavalink handle best, and it is ten times smaller. Raises `Undecodable`.
     """
+    import av
+
     out = io.BytesIO()
     samples = 0
     resampler = av.AudioResampler(format="s16", layout="mono", rate=OPUS_RATE)
     with (
+        _undecodable(),
         av.open(io.BytesIO(data), mode="r", metadata_errors="ignore") as source,
         av.open(out, mode="w", format="ogg") as target,
     ):
@@ -109,6 +136,8 @@ def _audio_frames(container: av.container.InputContainer) -> Iterator[av.AudioFr
 
     A voice message cut short or with a damaged page still transcribes; only an unreadable file fails.
     """
+    import av.error
+
     frames = container.decode(audio=0)
     while True:
         try:

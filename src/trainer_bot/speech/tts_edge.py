@@ -9,11 +9,10 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
-import av.error
 import edge_tts
 import edge_tts.exceptions
 
-from trainer_bot.speech.media import duration_of
+from trainer_bot.speech.media import Undecodable, duration_of
 from trainer_bot.speech.synthesis import SpeechAudio, SynthesisFailed
 
 DEFAULT_VOICE = "ru-RU-SvetlanaNeural"
@@ -63,7 +62,7 @@ class EdgeTTSEngine:
         data = bytes(audio)
         try:
             duration = await asyncio.to_thread(duration_of, data)
-        except av.error.FFmpegError as exc:
+        except Undecodable as exc:
             raise SynthesisFailed(f"edge-tts returned audio that does not decode: {exc}") from exc
         if duration <= 0:
             raise SynthesisFailed("edge-tts returned no audible audio")

@@ -10,9 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import Mapping
 
-import av.error
-
-from trainer_bot.speech.media import encode_ogg_opus
+from trainer_bot.speech.media import Undecodable, encode_ogg_opus
 from trainer_bot.speech.synthesis import SpeechAudio, SynthesisFailed
 from trainer_bot.speech.voices import language_of
 
@@ -41,7 +39,7 @@ class EspeakEngine:
         wav = await self._run(self._voices.get(language_of(text), "en-us"), text)
         try:
             data, duration = await asyncio.to_thread(encode_ogg_opus, wav)
-        except av.error.FFmpegError as exc:
+        except Undecodable as exc:
             raise SynthesisFailed(f"espeak-ng output does not decode: {exc}") from exc
         if duration <= 0:
             raise SynthesisFailed("espeak-ng produced no audio")

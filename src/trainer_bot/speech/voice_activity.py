@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from trainer_bot.speech.media import WHISPER_RATE, Samples
 
 
@@ -34,6 +32,8 @@ class Speech:
 
 
 def find_speech(samples: Samples) -> Speech:
+    import numpy as np
+
     # Imported here, like the model: the bot should not load onnxruntime until it transcribes locally.
     from faster_whisper.vad import (  # type: ignore[import-untyped]
         SpeechTimestampsMap,
