@@ -5,12 +5,19 @@ from __future__ import annotations
 import resource
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 
 def peak_mb() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux), unlike `peak_mb`'s high-water mark."""
+    with Path("/proc/self/statm").open() as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / (1024 * 1024)
 
 
 def table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:

@@ -8,7 +8,9 @@ One-at-a-time and burst (`--burst` concurrent) latencies are reported apart: the
 (a lone member's wait; the wait while the bot is busy) and mixed into one percentile they hide each other.
 
 The parent prints, for each measure, min/median/max over the pairs of each side and the ratio bot/bare of
-the medians. `--no-freeze` undoes trainer-bot's `gc.freeze()` after start-up (`gc.unfreeze()` in the
+the medians. Each process also reports its start to READY (importing trainer-bot included, hikari
+already loaded on both sides) and its resident memory two seconds after READY, the emulator's included
+(the same on both sides; trainer-bot runs with LLM=off, so no language model is loaded). `--no-freeze` undoes trainer-bot's `gc.freeze()` after start-up (`gc.unfreeze()` in the
 child), to show the figures without it.
 
     python bench/interactions.py [--pairs 3] [--count 3000 | --quick] [--burst 10] [--no-freeze]
@@ -43,12 +45,13 @@ from _pairs import (  # bench/ is on sys.path when a benchmark runs
     run_child,
     write_summary,
 )
-from _report import peak_mb, table
+from _report import peak_mb, resident_mb, table
 from discord_sandbox import DiscordEmulator
 from discord_sandbox.lavalink import FakeLavalinkNode
 from discord_sandbox.state import Member
 
 WARM_UP = 50
+IDLE_SETTLE = 2.0  # seconds after READY before the idle memory is read
 QUICK_COUNT = 300
 MEASURES = ("one-at-a-time", "burst")
 STATISTICS = {"p50": 0.5, "p95": 0.95, "p99": 0.99, "max": 1.0}
@@ -168,12 +171,15 @@ async def measure(side: str, count: int, burst: int, *, freeze: bool) -> dict[st
             stop = await start_bare_bot(emulator)
         await emulator.wait_until_ready()
         start_seconds = time.monotonic() - started
+        await asyncio.sleep(IDLE_SETTLE)  # what start-up left behind, once its background work is done
+        idle_mb = resident_mb()
         await one_at_a_time(emulator, member, WARM_UP)
         await bursts(emulator, member, WARM_UP, burst)
         full_before = gc.get_stats()[2]["collections"]
         result = {
             "side": side,
             "start_s": start_seconds,
+            "idle_mb": idle_mb,
             "frozen": gc.get_freeze_count(),
             "tracked": len(gc.get_objects()),
             "one-at-a-time": await one_at_a_time(emulator, member, count),
@@ -193,10 +199,15 @@ def child_arguments(side: str, count: int, burst: int, *, freeze: bool) -> list[
 
 
 def comparisons(runs: Runs) -> list[Comparison]:
-    return [
+    latencies = [
         compare_runs(runs, f"/hi {name} {stat} ms", lambda run, n=name, f=fraction: percentile(run[n], f))
         for name in MEASURES
         for stat, fraction in STATISTICS.items()
+    ]
+    return [
+        *latencies,
+        compare_runs(runs, "start to READY s", "start_s"),
+        compare_runs(runs, "idle RSS MB (with the emulator)", "idle_mb"),
     ]
 
 
