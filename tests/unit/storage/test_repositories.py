@@ -42,6 +42,7 @@ from trainer_bot.storage import (
 from trainer_bot.storage.coltypes import UTCDateTime
 from trainer_bot.storage.migrate import (
     MIGRATIONS_DIR,
+    SCHEMA_REVISION,
     MigrationError,
     alembic_config,
     head_revision,
@@ -612,3 +613,7 @@ async def test_liked_turns_are_the_guilds_answers_rated_up_more_than_down(
             await conversation.rate(turn_id, USER + voter, value)
     liked = await ConversationRepository(other).liked_turns(GUILD)
     assert [t.prompt for t in liked] == ["a"]
+
+
+def test_the_schema_revision_the_bot_expects_is_alembics_head() -> None:
+    assert head_revision() == SCHEMA_REVISION, "update migrate.SCHEMA_REVISION with every new migration"
