@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from trainer_bot.i18n import Message
+
 
 class VoiceGateway(Protocol):
     """Discord's side (op 4 with self_deaf=True, self_mute=False); the composition root passes hikari's."""
@@ -14,9 +16,10 @@ class VoiceGateway(Protocol):
 
 
 class Notices(Protocol):
-    """Where the voice service tells members something in text (the channel their answer went to)."""
+    """Where the voice service tells members something in text (the channel their answer went to), in the
+    guild's language."""
 
-    async def post(self, channel_id: int, text: str) -> None: ...
+    async def post(self, guild_id: int, channel_id: int, text: Message) -> None: ...
 
 
 class PlayableAudio(Protocol):

@@ -43,6 +43,7 @@ from typing import Any, ParamSpec, TypeVar
 import lavalink
 
 from trainer_bot.errors import UserError
+from trainer_bot.i18n import Message, t
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.voice.errors import (
     BotElsewhere,
@@ -64,11 +65,11 @@ _LOGGER = logging.getLogger("trainer_bot.voice")
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 SESSION_INVALID, DISCONNECTED, SERVER_CRASHED = 4006, 4014, 4015
-GAVE_UP = (
+GAVE_UP = t(
     "🔇 I stopped speaking in voice: my last answers there could not be played. "
     "I'll keep answering here; use /join to try voice again."
 )
-CONNECTION_LOST = (
+CONNECTION_LOST = t(
     "🔇 I lost my voice connection and could not get it back. I'll keep answering here; "
     "use /join to try again."
 )
@@ -364,7 +365,7 @@ class VoiceService:
                 state.speaker = None
             self._arm_idle(guild_id, state)
 
-    async def _give_up(self, guild_id: int, why: str, notice: str) -> None:
+    async def _give_up(self, guild_id: int, why: str, notice: Message) -> None:
         state = self._guilds.get(guild_id)
         if state is None or state.target is None:
             return
@@ -372,7 +373,7 @@ class VoiceService:
         state.resting_until = time.monotonic() + self._rest_after_giving_up
         await self._disconnect(guild_id, f"giving up: {why}")
         if channel is not None and self._notices is not None:
-            await self._notices.post(channel, notice)
+            await self._notices.post(guild_id, channel, notice)
 
     def _playing(self, guild_id: int, uri: str | None) -> Playing | None:
         """The utterance an event is about: only the one playing now (events of older tracks are late)."""
