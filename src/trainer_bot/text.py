@@ -87,3 +87,10 @@ def _with_unit(value: float, unit: str) -> Message:
     if unit == "MB":
         return t("{whole}.{tenth} MB", whole=whole, tenth=tenth)
     return t("{whole}.{tenth} GB", whole=whole, tenth=tenth)
+
+
+def truncate_message(text: str, limit: int = DISCORD_MESSAGE_LIMIT) -> str:
+    """`text` cut to its first lines that fit one message, with "…" to show something was left out."""
+    if len(text) <= limit:
+        return text
+    return split_message(text, limit - 2)[0] + "\n…"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trainer_bot.text import human_size, split_message, without_mention
+from trainer_bot.text import human_size, split_message, truncate_message, without_mention
 
 
 def test_short_text_is_one_message() -> None:
@@ -64,3 +64,11 @@ def test_text_that_no_database_could_store_is_cleaned() -> None:
 def test_mentions_of_the_bot_are_removed_and_others_kept() -> None:
     assert without_mention("<@42> what time is it <@!42>?", 42) == "what time is it ?"
     assert without_mention("ask <@7> about it", 42) == "ask <@7> about it"
+
+
+def test_truncated_text_keeps_its_first_whole_lines_and_says_it_was_cut() -> None:
+    lines = [f"line {n:03d} " + "x" * 90 for n in range(50)]
+    cut = truncate_message("\n".join(lines), limit=1000)
+    assert len(cut) <= 1000 and cut.endswith("\n…")
+    assert cut.removesuffix("\n…").split("\n") == lines[: len(cut.split("\n")) - 1]
+    assert truncate_message("short") == "short"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from trainer_bot.i18n import SOURCE, Message, Number, Translator, number, percent, t, tn
 from trainer_bot.ml import EvaluationResult, ItemResult, format_confusion
 from trainer_bot.storage import JobStatus, TrainingJob
-from trainer_bot.text import DISCORD_MESSAGE_LIMIT, inline_code
+from trainer_bot.text import DISCORD_MESSAGE_LIMIT, inline_code, truncate_message
 from trainer_bot.training import stored
 from trainer_bot.training.texts import Part, error_text, joined, lines, stage_text, status_text
 
@@ -38,7 +39,29 @@ def _label_scores(label: str, scores: dict[str, float]) -> Message:
     )
 
 
-def training_summary(metrics: dict[str, Any]) -> Message:
+def _cut_labels(label_lines: list[Part], shown: int | None) -> list[Part]:
+    """The first `shown` per-label lines (all for None), and a line counting the ones left out."""
+    if shown is None or shown >= len(label_lines):
+        return label_lines
+    hidden = len(label_lines) - shown
+    more = tn("_…and {count} more label._", "_…and {count} more labels._", hidden)
+    return [*label_lines[:shown], more]
+
+
+def fitted(
+    render: Callable[[int | None], str], labels: int, limit: int = DISCORD_MESSAGE_LIMIT
+) -> str | None:
+    """A report that fits one Discord message: with every per-label line if it can, else with as many as
+    fit and a line counting the rest; None when even no label line is short enough. (Translations differ
+    in length, so this is decided on the rendered text.)"""
+    for shown in (None, *range(labels - 1, -1, -1)):
+        text = render(shown)
+        if len(text) <= limit:
+            return text
+    return None
+
+
+def training_summary(metrics: dict[str, Any], shown_labels: int | None = None) -> Message:
     parts: list[Part] = [
         tn(
             "Trained on {count} example and {pairs} prompt/response pairs in {seconds} s.",
@@ -58,15 +81,25 @@ def training_summary(metrics: dict[str, Any]) -> Message:
                 held_out=tn("{count} held-out example", "{count} held-out examples", held_out),
             )
         )
-        for label, scores in sorted(metrics.get("per_label", {}).items()):
-            support = number(float(scores["support"]), 0)
-            parts.append(joined([_label_scores(label, scores), " (n=", support, ")"]))
+        label_lines: list[Part] = [
+            joined([_label_scores(label, scores), " (n=", number(float(scores["support"]), 0), ")"])
+            for label, scores in sorted(metrics.get("per_label", {}).items())
+        ]
+        parts += _cut_labels(label_lines, shown_labels)
     # Notes are stored as `stored.to_json` keeps them: read back, they speak the reader's language.
     parts.extend(joined(["_", stored.from_json(note), "_"]) for note in metrics.get("notes", []))
     return lines(parts)
 
 
-def job_text(job: TrainingJob) -> Message:
+def fitted_job_text(job: TrainingJob, translator: Translator) -> str:
+    """`job_text` in the reader's language, short enough for one Discord message however many labels."""
+    labels = len((job.metrics or {}).get("per_label", {}))
+    text = fitted(lambda shown: translator.render(job_text(job, shown)), labels)
+    # Only a huge error or note list is still too long; its head says what went wrong.
+    return text or truncate_message(translator.render(job_text(job, 0)), DISCORD_MESSAGE_LIMIT)
+
+
+def job_text(job: TrainingJob, shown_labels: int | None = None) -> Message:
     if job.status is JobStatus.QUEUED:
         queued = t("Training job **#{job_id}**: queued, waiting for its turn.", job_id=job.id)
         return lines([queued, progress_bar(0)])
@@ -74,7 +107,7 @@ def job_text(job: TrainingJob) -> Message:
         running = t("Training job **#{job_id}**: {stage}…", job_id=job.id, stage=stage_text(job.stage))
         return lines([running, progress_bar(job.progress)])
     if job.status is JobStatus.SUCCEEDED:
-        return lines([_finished(job), training_summary(job.metrics or {})])
+        return lines([_finished(job), training_summary(job.metrics or {}, shown_labels)])
     if job.status is JobStatus.CANCELLED:
         return t("Training job **#{job_id}** was cancelled.", job_id=job.id)
     return t(
@@ -146,11 +179,14 @@ def _rough(metrics: dict[str, Any]) -> bool:
     return any("not reliable" in str(stored.from_json(note)) for note in metrics.get("notes", []))
 
 
-def evaluation_text(version: str, result: EvaluationResult, *, shown: int = SHOWN_PREDICTIONS) -> Message:
-    """Scores, the confusion matrix and the first `shown` predictions."""
+def evaluation_text(
+    version: str, result: EvaluationResult, *, shown: int = SHOWN_PREDICTIONS, shown_labels: int | None = None
+) -> Message:
+    """Scores (of the first `shown_labels` labels, None: all), the confusion matrix and the first `shown`
+    predictions."""
     parts: list[Part] = [_tested_on(version, result)]
     if result.accuracy is not None:
-        parts += _scores(result)
+        parts += _scores(result, shown_labels)
     parts += [_prediction(item) for item in result.items[:shown]]
     return lines(parts)
 
@@ -164,7 +200,7 @@ def _tested_on(version: str, result: EvaluationResult) -> Message:
     )
 
 
-def _scores(result: EvaluationResult) -> list[Part]:
+def _scores(result: EvaluationResult, shown_labels: int | None) -> list[Part]:
     parts: list[Part] = [
         t(
             "Accuracy **{accuracy}**, macro-F1 **{macro_f1}**.",
@@ -172,7 +208,10 @@ def _scores(result: EvaluationResult) -> list[Part]:
             macro_f1=_percent(result.macro_f1),
         )
     ]
-    parts += [_label_scores(label, scores) for label, scores in sorted(result.per_label.items())]
+    label_lines: list[Part] = [
+        _label_scores(label, scores) for label, scores in sorted(result.per_label.items())
+    ]
+    parts += _cut_labels(label_lines, shown_labels)
     labels = len(result.confusion_labels)
     if labels <= SHOWN_CONFUSION_LABELS:
         names = [label.replace("`", "ˋ") for label in result.confusion_labels]
@@ -221,11 +260,14 @@ def evaluation_message(
     full = translator.render(evaluation_text(version, result))
     if len(result.items) <= SHOWN_PREDICTIONS and len(full) <= DISCORD_MESSAGE_LIMIT:
         return full, None
-    summary = translator.render(
-        lines([evaluation_text(version, result, shown=0), t("All predictions are in the attached CSV.")])
-    )
-    if len(summary) > DISCORD_MESSAGE_LIMIT:
-        summary = translator.render(
+
+    def summary(shown_labels: int | None) -> str:
+        text = evaluation_text(version, result, shown=0, shown_labels=shown_labels)
+        return translator.render(lines([text, t("All predictions are in the attached CSV.")]))
+
+    fitting = fitted(summary, len(result.per_label))
+    if fitting is None:
+        fitting = translator.render(
             tn(
                 "Model `{version}` on {count} example: the full report is in the attached CSV.",
                 "Model `{version}` on {count} examples: the full report is in the attached CSV.",
@@ -233,7 +275,7 @@ def evaluation_message(
                 version=version,
             )
         )
-    return summary, evaluation_csv(result)
+    return fitting, evaluation_csv(result)
 
 
 def evaluation_csv(result: EvaluationResult) -> bytes:
