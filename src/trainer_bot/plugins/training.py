@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 import hikari
 import lightbulb
 
+from trainer_bot.chat.preferences import GuildPreferences
 from trainer_bot.config import Settings
 from trainer_bot.errors import UserError
 from trainer_bot.i18n import Message, Translations, Translator, command_text, t
 from trainer_bot.plugins._attachments import read_upload, upload_limit
-from trainer_bot.plugins._language import for_context, for_guild
+from trainer_bot.plugins._language import for_context, guild_translator
 from trainer_bot.plugins._shared import (
     MANAGE_GUILD,
     NEEDS_MANAGE_GUILD,
@@ -77,14 +79,15 @@ class JobMessage:
         """The job's first state, unless its own updates already overtook this call."""
         async with self._lock:
             if not self._progressed:
-                await self._edit(reports.job_text(job))
+                await self._edit(reports.fitted_job_text(job, self._member))
 
     async def __call__(self, update: TrainingJob) -> None:
         finished = update.status is JobStatus.SUCCEEDED
-        figures = await chart_file(charts.training_chart, update, TRAINING_CHART) if finished else None
+        draw = partial(charts.training_chart, translator=self._member)
+        figures = await chart_file(draw, update, TRAINING_CHART) if finished else None
         async with self._lock:
             self._progressed = True
-            await self._edit(reports.job_text(update), figures)
+            await self._edit(reports.fitted_job_text(update, self._member), figures)
         if finished and update.model_version is not None:
             await self._announce(update)
 
@@ -153,6 +156,7 @@ class Train(
         training: TrainingService = lightbulb.di.INJECTED,
         settings: Settings = lightbulb.di.INJECTED,
         translations: Translations = lightbulb.di.INJECTED,
+        preferences: GuildPreferences = lightbulb.di.INJECTED,
         bot: hikari.GatewayBot = lightbulb.di.INJECTED,
     ) -> None:
         await ctx.defer(ephemeral=True)
@@ -170,7 +174,9 @@ class Train(
         # Answer first so the job's updates always have a message to edit.
         member = for_context(translations, ctx)
         preparing = await ctx.respond(member.render(t("Preparing the training data…")))
-        message = JobMessage(ctx, preparing, member, for_guild(translations, bot.cache, ctx.guild_id))
+        # The announcement is for the whole channel: the guild's `/settings language`, not the trainer's.
+        channel = await guild_translator(translations, preferences, bot.cache, ctx.guild_id)
+        message = JobMessage(ctx, preparing, member, channel)
         try:
             job = await training.start(request, on_update=message)
         except UserError as refusal:
@@ -217,7 +223,8 @@ class Test(
             reports.evaluation_message, outcome.model_version, outcome.result, translator
         )
         files = [hikari.Bytes(predictions_csv, "predictions.csv")] if predictions_csv is not None else []
-        figures = await chart_file(charts.evaluation_chart, outcome.result, TEST_CHART)
+        draw = partial(charts.evaluation_chart, translator=translator)
+        figures = await chart_file(draw, outcome.result, TEST_CHART)
         files += [figures] if figures is not None else []
         await ctx.respond(text, attachments=files or hikari.UNDEFINED)
 
@@ -260,9 +267,10 @@ class Jobs(
             job = await training.job(guild_id, self.job_id)
             if job is None:
                 raise UserError(t("There is no training job #{job_id} in this server.", job_id=self.job_id))
-            figures = await chart_file(charts.training_chart, job, TRAINING_CHART) if self.chart else None
+            draw_job = partial(charts.training_chart, translator=translator)
+            figures = await chart_file(draw_job, job, TRAINING_CHART) if self.chart else None
             await ctx.respond(
-                translator.render(reports.job_text(job)),
+                reports.fitted_job_text(job, translator),
                 ephemeral=True,
                 attachment=figures or hikari.UNDEFINED,
             )
@@ -274,7 +282,8 @@ class Jobs(
             )
             return
         text = translator.render(reports.jobs_text(jobs))
-        figures = await chart_file(charts.accuracy_chart, jobs, ACCURACY_CHART) if self.chart else None
+        draw_jobs = partial(charts.accuracy_chart, translator=translator)
+        figures = await chart_file(draw_jobs, jobs, ACCURACY_CHART) if self.chart else None
         if self.chart and figures is None:
             text += "\n" + translator.render(t("_None of these jobs has a held-out accuracy to chart._"))
         await ctx.respond(text, ephemeral=True, attachment=figures or hikari.UNDEFINED)

@@ -113,7 +113,7 @@ def test_labels_with_dollars_and_long_labels_do_not_break_rendering() -> None:
 def test_display_keeps_labels_short_one_line_and_free_of_mathtext() -> None:
     assert charts.display("$x^2$") == r"\$x^2\$"
     assert charts.display("line\nbreak\x00here") == "line break here"
-    assert charts.display("") == "(empty)"
+    assert charts.display("") == "∅"
     long = charts.display("b" * 500)
     assert len(long) == charts.MAX_LABEL_CHARS and long.endswith("…")
 
