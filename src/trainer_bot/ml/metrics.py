@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from trainer_bot.ml.model import TrainedModel
 
 PerLabel = dict[str, dict[str, float]]  # label -> {"precision", "recall", "f1", "support"}
+# The confusion table's corner: expected labels run down, predicted ones across. Arrows, not words, so the
+# table reads the same in every language (the caption above it says which is which).
+_CORNER = "↓ →"
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def format_confusion(
     """Render a confusion matrix as a monospace table for a Discord code block.
 
     Rows are expected labels, numbered; columns use the same numbers, so long label names are only
-    written once. Zeros are shown as "." to make the diagonal and the mistakes stand out.
+    written once; the corner's arrows point along the expected and predicted labels. Zeros are shown as "." to make the diagonal and the mistakes stand out.
     """
     if len(matrix) != len(labels) or any(len(row) != len(labels) for row in matrix):
         raise ValueError("the matrix must be square with one row and column per label")
@@ -129,7 +132,7 @@ def format_confusion(
     names = [_truncate(label, max_label_width) for label in labels]
     cell = max(len(numbers[-1]), *(len(str(count)) for row in matrix for count in row))
     head_width = len(numbers[-1]) + 1 + max(len(name) for name in names)
-    lines = [_row("true\\pred"[:head_width], numbers, head_width, cell)]
+    lines = [_row(_CORNER[:head_width], numbers, head_width, cell)]
     for number, name, row in zip(numbers, names, matrix, strict=True):
         cells = [str(count) if count else "." for count in row]
         lines.append(_row(f"{number:>{len(numbers[-1])}} {name}", cells, head_width, cell))

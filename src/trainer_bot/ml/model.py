@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from trainer_bot.i18n import t
 from trainer_bot.ml.classifier import Prediction, TextClassifier
 from trainer_bot.ml.errors import NotTrainedError
 from trainer_bot.ml.responder import Answer, Responder
@@ -39,8 +40,10 @@ class TrainedModel:
         """One prediction per text; raises `NotTrainedError` when the model has no classifier."""
         if self.classifier is None:
             raise NotTrainedError(
-                "this model was trained without labelled examples, so it can't classify text yet; "
-                "add examples with labels and train again"
+                t(
+                    "This model was trained without labelled examples, so it can't classify text yet: "
+                    "add examples with labels and train again."
+                )
             )
         return self.classifier.predict(texts)
 

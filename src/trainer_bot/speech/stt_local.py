@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from trainer_bot.i18n import t
 from trainer_bot.speech.errors import (
     AudioTooLarge,
     InvalidAudio,
@@ -38,6 +39,7 @@ T = TypeVar("T")
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_SECONDS = 300.0
+SHUTTING_DOWN = t("Speech recognition is shutting down.")
 
 
 class WhisperSegment(Protocol):
@@ -147,11 +149,11 @@ class LocalTranscriber:
     ) -> Transcript:
         """`filename` is accepted for interface parity only: PyAV recognises the format from the bytes."""
         if self._closed:
-            raise SpeechError("Speech recognition is shutting down.")
+            raise SpeechError(SHUTTING_DOWN)
         if not audio:
-            raise InvalidAudio("The file is empty.")
+            raise InvalidAudio(t("The file is empty."))
         if len(audio) > self._max_bytes:
-            raise AudioTooLarge(f"The file is larger than {human_size(self._max_bytes)}.")
+            raise AudioTooLarge(t("The file is larger than {size}.", size=human_size(self._max_bytes)))
         return await self._in_worker(lambda: self._transcribe(audio, language), on_queued)
 
     async def preload(self) -> float:
@@ -160,7 +162,7 @@ class LocalTranscriber:
 
     async def close(self) -> None:
         self._closed = True
-        self._slots.reject_waiting(SpeechError("Speech recognition is shutting down."))
+        self._slots.reject_waiting(SpeechError(SHUTTING_DOWN))
         # Waiting for running work lets it finish cleanly instead of dying with the interpreter.
         await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
         self._model = None
@@ -244,7 +246,9 @@ class LocalTranscriber:
         if len(supported) == 1:
             return supported[0]  # an English-only model hears English whatever was asked
         if code not in supported:
-            raise UnsupportedLanguage(f"Unknown language code {language!r}; use a code like 'en' or 'ru'.")
+            raise UnsupportedLanguage(
+                t("Unknown language code `{code}`: use a code like `en` or `ru`.", code=language)
+            )
         return code
 
     def _detect_language(self, model: WhisperLike, speech: Samples) -> str:
@@ -261,7 +265,7 @@ class LocalTranscriber:
                     self._model = self._factory()
                 except Exception as exc:
                     log.exception("could not load the speech recognition model")
-                    raise SpeechError("Speech recognition is not available right now.") from exc
+                    raise SpeechError(t("Speech recognition is not available right now.")) from exc
                 log.info("speech recognition model loaded in %.1f s", time.perf_counter() - started)
             return self._model
 

@@ -354,7 +354,7 @@ def test_evaluate_refuses_mismatched_lengths(topics: tuple[TrainedModel, Trainin
 def test_format_confusion_renders_an_aligned_table() -> None:
     table = format_confusion([[12, 0], [3, 7]], ["cats", "a very long label name indeed"], max_label_width=10)
     assert table.splitlines() == [
-        "true\\pred     1  2",
+        "↓ →           1  2",
         "1 cats       12  .",
         "2 a very lo…  3  7",
     ]

@@ -155,7 +155,7 @@ async def test_explicit_language_wins_over_detection(short_clip: bytes) -> None:
     model = FakeModel([("ru", 0.9), ("en", 0.1)])
     local = LocalTranscriber("unused", model_factory=lambda: model)
     assert (await local.transcribe(short_clip, language="EN")).language == "en"
-    with pytest.raises(UnsupportedLanguage, match="'xx'"):
+    with pytest.raises(UnsupportedLanguage, match="`xx`"):
         await local.transcribe(short_clip, language="xx")
     assert model.detections == 0  # a known language costs no detection pass
     await local.close()
