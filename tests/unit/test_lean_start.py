@@ -5,7 +5,17 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("sklearn", "scipy", "numpy", "av", "matplotlib", "faster_whisper", "ctranslate2", "llama_cpp", "openai")
+HEAVY = (
+    "sklearn",
+    "scipy",
+    "numpy",
+    "av",
+    "matplotlib",
+    "faster_whisper",
+    "ctranslate2",
+    "llama_cpp",
+    "openai",
+)
 
 
 def test_importing_the_bot_loads_no_heavy_library() -> None:
