@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from trainer_bot.i18n import Translations
 from trainer_bot.ml import EvaluationResult, ItemResult
 from trainer_bot.storage import JobStatus, TrainingJob
 from trainer_bot.training import charts
@@ -150,3 +153,40 @@ def test_importing_the_charts_does_not_import_matplotlib() -> None:
     """The bot starts without matplotlib; it loads with the first chart, in a worker thread."""
     code = "import sys, trainer_bot.training.charts; sys.exit('matplotlib' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0
+
+
+def chart_texts(monkeypatch: pytest.MonkeyPatch, draw_chart: Callable[[], object]) -> list[str]:
+    """Every text a chart shows (titles, axis labels, ticks, legend), drawn on a figure kept for reading."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    texts: list[str] = []
+
+    def keep(draw: Callable[[Figure], None]) -> bytes:
+        figure = Figure(figsize=charts.SIZE_INCHES, dpi=charts.DPI)
+        draw(figure)
+        texts.extend(text.get_text() for text in figure.findobj(Text) if text.get_text())
+        return b""
+
+    monkeypatch.setattr(charts, "_render", keep)
+    draw_chart()
+    return texts
+
+
+def test_charts_speak_the_readers_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    russian = Translations.load().get("ru")
+    labels = [f"l{n}" for n in range(30)]
+    metrics = {"accuracy": 0.9, "macro_f1": 0.8, "test_size": 24, "per_label": per_label(labels)}
+    texts = [
+        *chart_texts(monkeypatch, lambda: charts.training_chart(job(**metrics), russian)),
+        *chart_texts(monkeypatch, lambda: charts.evaluation_chart(scored(labels), russian)),
+        *chart_texts(monkeypatch, lambda: charts.accuracy_chart([job(1, **metrics)], russian)),
+    ]
+    assert (
+        "Задача №7: F1 по меткам на 24 отложенных примерах (первые 20 из 30 меток по числу примеров)" in texts
+    )
+    assert {"Матрица ошибок (первые 11 из 30 меток)", "предсказано", "ожидалось", "(ещё 19)"} <= set(texts)
+    assert "точность на отложенных примерах" in texts
+    # What is left in Latin letters: labels, versions, and the metric names Russian keeps.
+    english = {word for text in texts for word in re.findall(r"[A-Za-z]{2,}", text)}
+    assert english <= {"macro"}, english
