@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from trainer_bot.errors import UserError
 from trainer_bot.fileio import READ_NO_FOLLOW
+from trainer_bot.i18n import t
 
 TEMP_PREFIX = ".partial-"
 MAX_UNIQUE_ATTEMPTS = 1000
@@ -136,4 +137,4 @@ def publish_unique(tmp: Path, directory: Path, stem: str, suffix: str) -> Path:
                 continue
             tmp.replace(final)
         return final
-    raise NameExhausted("Too many files already have that name; please rename the file.")
+    raise NameExhausted(t("Too many files already have that name: rename the file and try again."))
