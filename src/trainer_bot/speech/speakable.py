@@ -48,6 +48,18 @@ def _as_sentence(line: str) -> str:
     return line if line.endswith(tuple(_CLAUSE_PUNCTUATION)) else line + "."
 
 
+def spoken_parts(speakable: str, *, first_chars: int, part_chars: int) -> list[str]:
+    """Already cleaned text in parts cut at sentence ends (else at whole words): the first at most
+    `first_chars` long, so it can be heard while the rest is synthesised, the others `part_chars`."""
+    parts: list[str] = []
+    rest = speakable
+    while rest:
+        part = _cap(rest, part_chars if parts else first_chars)
+        parts.append(part)
+        rest = rest[len(part) :].lstrip()
+    return parts
+
+
 def _cap(text: str, max_chars: int) -> str:
     """Cut at the last sentence end that keeps at least half the budget, else at the last whole word."""
     if len(text) <= max_chars:

@@ -6,19 +6,24 @@ small cache (most recently used first, bounded in bytes): taught answers are spo
 for word, and need not be synthesised each time. A fallback voice is not kept, so the preferred one is
 tried again next time. The voice is one of the text's language (`voices`): a Russian answer in a Russian
 voice, an English one in an English voice, whatever the guild chose for the other language.
+
+A long answer can be spoken in parts (`synthesize_parts`): its first sentences are synthesised alone and
+played while the rest is synthesised, so members hear it sooner. Short answers stay whole: between two
+parts the voice channel starts a new track, a pause worth paying only when it saves a longer wait.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 
 from cachetools import LRUCache
 
 from trainer_bot.config import Settings
 from trainer_bot.i18n import t
 from trainer_bot.speech.errors import SpeechError
-from trainer_bot.speech.speakable import clean_for_speech
+from trainer_bot.speech.speakable import clean_for_speech, spoken_parts
 from trainer_bot.speech.synthesis import SpeechAudio, SpeechEngine, SynthesisFailed
 from trainer_bot.speech.tts_edge import EdgeTTSEngine
 from trainer_bot.speech.tts_espeak import EspeakEngine
@@ -38,6 +43,11 @@ __all__ = [
 
 log = logging.getLogger("trainer_bot.speech")
 CACHE_BYTES = 16 * 1024 * 1024  # about 400 spoken answers of a few seconds
+# Answers longer than this are spoken in parts: the first up to FIRST_PART_CHARS (a sentence or two),
+# the others up to PART_CHARS.
+LONG_ANSWER_CHARS = 240
+FIRST_PART_CHARS = 120
+PART_CHARS = 300
 
 
 class Synthesizer:
@@ -61,10 +71,38 @@ class Synthesizer:
     async def synthesize(self, text: str, *, voice: str | None = None) -> SpeechAudio:
         """`voice`: an edge-tts voice name (e.g. a guild's choice), used for text in its language; engines
         that cannot use it ignore it."""
+        speakable = self._speakable(text)
+        return await self._speak(speakable, self._voices.for_text(speakable, voice))
+
+    async def synthesize_parts(
+        self, text: str, *, voice: str | None = None
+    ) -> AsyncGenerator[SpeechAudio, None]:
+        """Like `synthesize`, but a long text comes in parts, each synthesised while the one before it is
+        handed out (and played); all parts in the voice of the whole text's language."""
+        speakable = self._speakable(text)
+        voice = self._voices.for_text(speakable, voice)
+        parts = (
+            spoken_parts(speakable, first_chars=FIRST_PART_CHARS, part_chars=PART_CHARS)
+            if len(speakable) > LONG_ANSWER_CHARS
+            else [speakable]
+        )
+        pending = asyncio.ensure_future(self._speak(parts[0], voice))
+        try:
+            for following in [*parts[1:], None]:
+                audio = await pending
+                if following is not None:
+                    pending = asyncio.ensure_future(self._speak(following, voice))
+                yield audio
+        finally:
+            pending.cancel()  # the caller stopped listening: the next part is not needed
+
+    def _speakable(self, text: str) -> str:
         speakable = clean_for_speech(text, self._max_chars)
         if not speakable:
             raise SpeechError(t("There is nothing to read aloud in that message."))
-        voice = self._voices.for_text(speakable, voice)
+        return speakable
+
+    async def _speak(self, speakable: str, voice: str | None) -> SpeechAudio:
         key = (speakable, voice)
         if (cached := self._cache.get(key)) is not None:
             return cached

@@ -61,8 +61,12 @@ class Speaking:
         `text_channel_id`: where the written answer is, for a notice if voice gives up."""
         try:
             voice = await self._preferences.tts_voice(turn.guild_id)
-            audio = await self._synthesizer.synthesize(text, voice=voice)
-            await turn.wait()
-            await self._voice.speak(turn.guild_id, channel_id, audio, text_channel_id=text_channel_id)
+            parts = self._synthesizer.synthesize_parts(text, voice=voice)
+            try:
+                async for audio in parts:  # a long answer's first part plays while the next is synthesised
+                    await turn.wait()
+                    await self._voice.speak(turn.guild_id, channel_id, audio, text_channel_id=text_channel_id)
+            finally:
+                await parts.aclose()
         finally:
             turn.release()

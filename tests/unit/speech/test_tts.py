@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import edge_tts.communicate
@@ -11,6 +12,7 @@ from speech_support.clips import require_espeak
 from speech_support.edge_double import EdgeDouble
 from trainer_bot.speech.media import duration_of
 from trainer_bot.speech.tts import (
+    FIRST_PART_CHARS,
     EdgeTTSEngine,
     EspeakEngine,
     SpeechAudio,
@@ -206,3 +208,28 @@ async def test_each_text_is_read_by_a_voice_of_its_language() -> None:
         "ru-RU-DmitryNeural",
         "en-GB-SoniaNeural",
     ]
+
+
+async def test_a_long_answer_is_spoken_in_parts_and_a_short_one_whole() -> None:
+    engine = RecordingEngine()
+    synthesizer = Synthesizer([engine])
+    long_answer = " ".join(f"Sentence number {n} says a little more about opening hours." for n in range(8))
+    parts = [audio async for audio in synthesizer.synthesize_parts(long_answer)]
+    assert len(parts) == len(engine.texts) > 1
+    assert len(engine.texts[0]) <= FIRST_PART_CHARS and all(text.endswith(".") for text in engine.texts)
+    assert " ".join(engine.texts) == long_answer
+    assert set(engine.voices) == {"en-US-AriaNeural"}
+
+    engine.texts.clear()
+    assert len([audio async for audio in synthesizer.synthesize_parts("We open at nine.")]) == 1
+    assert engine.texts == ["We open at nine."]
+
+
+async def test_parts_nobody_waits_for_are_not_synthesised() -> None:
+    engine = RecordingEngine()
+    long_answer = " ".join(f"Sentence number {n} says a little more about opening hours." for n in range(8))
+    parts = Synthesizer([engine]).synthesize_parts(long_answer)
+    await anext(parts)
+    await parts.aclose()
+    await asyncio.sleep(0.01)
+    assert len(engine.texts) <= 2  # the first part, and at most the one already under way

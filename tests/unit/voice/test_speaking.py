@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
@@ -27,6 +28,9 @@ class SlowForLongTexts:
     async def synthesize(self, text: str, *, voice: str | None = None) -> Spoken:
         await asyncio.sleep(len(text) / 200)
         return Spoken(text, voice)
+
+    async def synthesize_parts(self, text: str, *, voice: str | None = None) -> AsyncIterator[Spoken]:
+        yield await self.synthesize(text, voice=voice)
 
 
 class Channel:
