@@ -55,7 +55,8 @@ async def test_members_outside_voice_get_text_only(
 async def test_several_answers_are_spoken_in_order(
     emulator: DiscordEmulator, bot: TrainerBot, alice: Member, bob: Member, lavalink_node: FakeLavalinkNode
 ) -> None:
-    answers = {"long one": "word " * 60, "short one": "Yes.", "medium one": "word " * 20}
+    # The long one stays under LONG_ANSWER_CHARS, so each answer is one play.
+    answers = {"long one": "word " * 45, "short one": "Yes.", "medium one": "word " * 20}
     csv = "prompt,response\n" + "".join(f"{prompt},{answer.strip()}\n" for prompt, answer in answers.items())
     reply = await emulator.response(
         await emulator.slash(alice, "train", {"attachment": Upload("qa.csv", csv.encode())})
@@ -72,6 +73,29 @@ async def test_several_answers_are_spoken_in_order(
     plays = lavalink_node.plays(guild)
     long_ms, short_ms, medium_ms = (p.length_ms for p in plays)
     assert long_ms > medium_ms > short_ms  # the order the questions were asked
+    assert all(a.ended_at is not None and a.ended_at <= b.started_at for a, b in itertools.pairwise(plays))
+
+
+async def test_a_long_answer_is_heard_in_parts_one_after_another(
+    emulator: DiscordEmulator, bot: TrainerBot, alice: Member, bob: Member, lavalink_node: FakeLavalinkNode
+) -> None:
+    answer = " ".join(f"Part {n} of the opening hours is here." for n in range(12))  # ~460 characters
+    reply = await emulator.response(
+        await emulator.slash(
+            alice, "train", {"attachment": Upload("qa.csv", f"prompt,response\nhours,{answer}\n".encode())}
+        )
+    )
+    await emulator.wait_for(lambda: "finished" in reply.content, 60, "training")
+
+    await emulator.move_member(bob, emulator.voice_channel)
+    await emulator.send_message(bob, "hours", mention_bot=True)
+    guild = emulator.guild.id
+    await lavalink_node.until(
+        lambda: len(plays := lavalink_node.plays(guild)) >= 3 and all(p.reason == "finished" for p in plays),
+        30,
+        "the answer's parts played",
+    )
+    plays = lavalink_node.plays(guild)
     assert all(a.ended_at is not None and a.ended_at <= b.started_at for a, b in itertools.pairwise(plays))
 
 
