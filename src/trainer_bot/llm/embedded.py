@@ -167,9 +167,11 @@ def _load(path: Path, threads: int, context_tokens: int) -> Llama:
 
         # verbose=False would silence the loader by pointing the whole process's stdout and stderr (the
         # file descriptors) at /dev/null while it loads, swallowing whatever the bot printed or logged
-        # meanwhile. So the loader talks, into a buffer (Python-level only: logging keeps its streams),
-        # and llama.cpp's own log is held to errors once the model is there.
-        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        # meanwhile. So the loader talks, into a buffer, and llama.cpp's own log is held to errors. Only
+        # sys.stderr is redirected (the loader prints nothing else; logging keeps its own streams): the
+        # load runs beside the start, and stdout carries what the CLI prints, e.g. the sandbox's address.
+        logging.getLogger(LLAMA_CPP_LOGGER).setLevel(logging.ERROR)
+        with contextlib.redirect_stderr(io.StringIO()):
             llama = Llama(
                 model_path=str(path),
                 n_ctx=context_tokens,
@@ -178,7 +180,6 @@ def _load(path: Path, threads: int, context_tokens: int) -> Llama:
                 verbose=True,
             )
         llama.verbose = False  # no timings printed after each answer
-        logging.getLogger(LLAMA_CPP_LOGGER).setLevel(logging.ERROR)
     except Exception as exc:  # a bad file is a ValueError, RuntimeError or OSError, depending on the damage
         raise ModelDown(f"cannot load the model {path.name}: {exc}") from exc
     log.info(
