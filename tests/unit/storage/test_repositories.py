@@ -1,14 +1,13 @@
 """Storage: migrations, SQLite settings, and that every repository write is committed and correct.
 
-Runs on SQLite in tmp_path. Set TRAINER_BOT_TEST_POSTGRES_URL (postgresql+asyncpg://..., a database
-the tests may wipe) to run the backend-neutral tests against PostgreSQL as well.
+Runs on SQLite in tmp_path, and the backend-neutral tests against PostgreSQL as well: a throwaway server
+from Debian's `postgresql` package, or TRAINER_BOT_TEST_POSTGRES_URL (see tests/support/postgres.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import os
 import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -54,7 +53,6 @@ GUILD = 111_111_111_111_111_111
 OTHER_GUILD = 222_222_222_222_222_222
 USER = 333_333_333_333_333_333
 CHANNEL = 444_444_444_444_444_444
-POSTGRES_URL = os.environ.get("TRAINER_BOT_TEST_POSTGRES_URL")
 
 
 async def _wipe_postgres(url: str) -> None:
@@ -69,10 +67,9 @@ async def _wipe_postgres(url: str) -> None:
 async def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return DataLayout(tmp_path).default_database_url
-    if not POSTGRES_URL:
-        pytest.skip("set TRAINER_BOT_TEST_POSTGRES_URL to also test PostgreSQL")
-    await _wipe_postgres(POSTGRES_URL)
-    return POSTGRES_URL
+    postgres_url = request.getfixturevalue("postgres_url")  # only PostgreSQL's variants start a server
+    await _wipe_postgres(postgres_url)
+    return str(postgres_url)
 
 
 @pytest.fixture
