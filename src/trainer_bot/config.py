@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Everything members put in a guild's workspace with /files upload and /archive, together.
     workspace_max_mb: float = Field(default=200.0, gt=0, le=100_000)
     training_workers: int = Field(default=2, ge=1, le=16)
+    # Where /train jobs run: "local" in this process's threads; "procrastinate" on a task queue in the same
+    # PostgreSQL, run by `trainer-bot worker` processes; "auto": procrastinate on PostgreSQL, local on SQLite.
+    job_queue: Literal["auto", "local", "procrastinate"] = "auto"
     model_keep_versions: int = Field(default=5, ge=1, le=1000)  # older model versions are deleted
     model_cache_mb: int = Field(default=256, ge=8, le=1_000_000)  # loaded guild models kept in memory
     # Members' data: conversation turns older than this are deleted (0: kept until a member asks);
@@ -177,6 +180,24 @@ class Settings(BaseSettings):
                 "the prompt"
             )
         return self
+
+    @model_validator(mode="after")
+    def _queue_needs_postgres(self) -> Settings:
+        if self.job_queue == "procrastinate" and not self.uses_postgres:
+            raise ValueError(
+                "JOB_QUEUE=procrastinate needs PostgreSQL: set DATABASE_URL=postgresql+asyncpg://..., "
+                "or JOB_QUEUE=local"
+            )
+        return self
+
+    @property
+    def uses_postgres(self) -> bool:
+        return (self.database_url or "").startswith(("postgresql", "postgres:"))
+
+    @property
+    def queued_jobs(self) -> bool:
+        """Training jobs go to the procrastinate queue (run by `trainer-bot worker`), not this process."""
+        return self.job_queue == "procrastinate" or (self.job_queue == "auto" and self.uses_postgres)
 
     def _lavalink_password(self) -> str:
         return self.lavalink_password.get_secret_value() if self.lavalink_password else ""

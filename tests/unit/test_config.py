@@ -167,3 +167,33 @@ def test_env_example_and_readme_name_every_setting() -> None:
     for name in (field.upper() for field in Settings.model_fields):
         assert re.search(rf"^(# ?)?{name}=", example, re.MULTILINE), f"{name} is missing from .env.example"
         assert f"`{name}`" in readme, f"{name} is missing from the README's Configuration table"
+
+
+@pytest.mark.parametrize(
+    ("database_url", "job_queue", "queued"),
+    [
+        (None, "auto", False),
+        ("postgresql+asyncpg://bot@db/bot", "auto", True),
+        ("postgresql+asyncpg://bot@db/bot", "local", False),
+        ("postgresql+asyncpg://bot@db/bot", "procrastinate", True),
+        ("sqlite+aiosqlite:///bot.db", "local", False),
+    ],
+)
+def test_jobs_go_to_the_queue_on_postgresql_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str | None, job_queue: str, queued: bool
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    if database_url is not None:
+        monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("JOB_QUEUE", job_queue)
+    assert load_settings().queued_jobs is queued
+
+
+def test_the_queue_on_sqlite_is_refused_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("JOB_QUEUE", "procrastinate")
+    with pytest.raises(ConfigError, match=r"^JOB_QUEUE=procrastinate needs PostgreSQL: ") as refused:
+        load_settings()
+    assert "\n" not in str(refused.value)
