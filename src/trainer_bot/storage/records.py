@@ -69,6 +69,7 @@ class TrainingJob:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    force: bool = False  # make the new version live even when the active one scores better
 
 
 @dataclass(frozen=True, slots=True)

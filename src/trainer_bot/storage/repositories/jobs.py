@@ -34,6 +34,7 @@ def _record(row: TrainingJobRow) -> TrainingJob:
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        force=row.force,
     )
 
 
@@ -45,9 +46,16 @@ class JobRepository:
         self._db = db
 
     async def create(
-        self, guild_id: int, requested_by: int, channel_id: int | None, dataset_ids: Sequence[int]
+        self,
+        guild_id: int,
+        requested_by: int,
+        channel_id: int | None,
+        dataset_ids: Sequence[int],
+        *,
+        force: bool = False,
     ) -> TrainingJob:
         row = TrainingJobRow(
+            force=force,
             guild_id=guild_id,
             requested_by=requested_by,
             channel_id=channel_id,
@@ -111,6 +119,42 @@ class JobRepository:
             stage="cancelled",
             finished_at=at or utcnow(),
         )
+
+    async def requeue(self, job_id: int) -> bool:
+        """A running job whose worker died goes back to the queue, to start again from the beginning."""
+        return await self._move(
+            job_id,
+            (JobStatus.RUNNING.value,),
+            status=JobStatus.QUEUED.value,
+            progress=0.0,
+            stage="queued",
+            started_at=None,
+        )
+
+    async def settle_published(self, job_id: int) -> TrainingJob | None:
+        """The unfinished job as succeeded if its model version was already made live (its worker died
+        between the two); None, changing nothing, otherwise."""
+        published = select(
+            ModelVersionRow.version, ModelVersionRow.metrics, ModelVersionRow.created_at
+        ).where(ModelVersionRow.job_id == job_id)
+        async with self._db.transaction() as session:
+            found = (await session.execute(published)).first()
+            if found is None:
+                return None
+            version, metrics, created_at = found
+            await session.execute(
+                update(TrainingJobRow)
+                .where(TrainingJobRow.id == job_id, TrainingJobRow.status.in_(_UNFINISHED))
+                .values(
+                    status=JobStatus.SUCCEEDED.value,
+                    progress=1.0,
+                    stage="done",
+                    model_version=version,
+                    metrics=metrics,
+                    finished_at=created_at,
+                )
+            )
+        return await self.by_id(job_id)
 
     async def mark_interrupted_all(self) -> int:
         """Settle every job a previous process left unfinished; its worker threads died with it.
