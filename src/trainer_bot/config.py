@@ -7,6 +7,7 @@ import logging
 import os
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -14,6 +15,15 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from trainer_bot.layout import DataLayout
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def _is_http_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _usable_cores() -> int:
@@ -60,7 +70,7 @@ class Settings(BaseSettings):
     # Speech to text: a local faster-whisper model (a name, a directory, or "tiny.en-bundled" /
     # "base-bundled" for weights shipped by registry packages), or any OpenAI-compatible server.
     stt_model: str = "base"
-    stt_url: str | None = None
+    stt_url: str | None = None  # one server's base URL, or several separated by commas (see stt_urls)
     stt_api_key: SecretStr | None = None
     stt_languages: Annotated[tuple[str, ...], NoDecode] = ("ru", "en")
     # CTranslate2 threads: one core is left to the event loop and everything else, and 2 at most. On a 2-core
@@ -130,6 +140,21 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("stt_url")
+    @classmethod
+    def _stt_servers(cls, value: str | None) -> str | None:
+        """Every comma-separated entry is an http(s) URL with a host; the entry is named by its position,
+        never echoed (it may carry credentials)."""
+        if value is None or not value.strip():
+            return None
+        entries = [entry.strip().rstrip("/") for entry in value.split(",") if entry.strip()]
+        for position, entry in enumerate(entries, start=1):
+            if not _is_http_url(entry):
+                raise ValueError(f"server {position} is not an http:// or https:// URL with a host")
+            if entries.index(entry) < position - 1:
+                raise ValueError(f"server {position} is listed twice")
+        return ",".join(entries)
 
     @field_validator("lavalink_nodes")
     @classmethod
@@ -224,6 +249,11 @@ class Settings(BaseSettings):
             port, _, password = rest.partition(":")
             addresses.append((host, int(port), password))
         return addresses
+
+    @property
+    def stt_urls(self) -> tuple[str, ...]:
+        """The speech recognition servers in STT_URL; empty: the local model transcribes."""
+        return tuple(self.stt_url.split(",")) if self.stt_url else ()
 
     @property
     def stt_max_bytes(self) -> int:

@@ -1,7 +1,7 @@
 """Speech to text: the one module the bot imports for transcription.
 
 `build_transcriber` picks where recognition runs: on this machine (faster-whisper, `LocalTranscriber`)
-or on any OpenAI-compatible server (`RemoteTranscriber`), such as `trainer-bot stt-server` elsewhere.
+or on OpenAI-compatible servers (`RemoteTranscriber`), such as `trainer-bot stt-server` on other machines.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ __all__ = [
 
 
 def build_transcriber(
-    stt_url: str | None,
+    stt_url: str | Sequence[str] | None,
     stt_model: str,
     *,
     api_key: str | None = None,
@@ -65,8 +65,8 @@ def build_transcriber(
     cache_dir: Path | None = None,
     timeout: float = 120.0,
 ) -> Transcriber:
-    """A remote client when `stt_url` is set (then `stt_model` is the server's model name, e.g.
-    "whisper-1"), else a local faster-whisper transcriber (`stt_model`: a model name, a directory, or
+    """A remote client when `stt_url` names a server or several (then `stt_model` is the servers' model name,
+    e.g. "whisper-1"), else a local faster-whisper transcriber (`stt_model`: a model name, a directory, or
     "tiny.en-bundled" / "base-bundled"; `cache_dir` is where "base-bundled" is assembled).
     Nothing heavy happens here: the local model loads on first use.
     """
@@ -92,7 +92,7 @@ def transcriber_for(settings: Settings, *, local: bool = False) -> Transcriber:
     """The transcriber the operator configured; `local`: this machine's model even when STT_URL is set
     (the STT server itself)."""
     return build_transcriber(
-        None if local else settings.stt_url,
+        None if local else settings.stt_urls,
         settings.stt_model,
         api_key=settings.stt_api_key.get_secret_value() if settings.stt_api_key else None,
         languages=settings.stt_languages,
