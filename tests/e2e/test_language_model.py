@@ -79,7 +79,7 @@ async def test_a_model_server_that_is_down_costs_the_member_nothing_but_a_note(
     answer = await answer_to(emulator, question, timeout=15)
     text = await final(emulator, answer)
     assert time.monotonic() - started < 6
-    assert text.startswith(UNKNOWN_ANSWER) and "language model isn't answering right now" in text
+    assert text.startswith(str(UNKNOWN_ANSWER)) and "language model isn't answering right now" in text
 
 
 async def test_export_gives_what_the_server_taught_as_fine_tuning_jsonl(
