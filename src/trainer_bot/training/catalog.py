@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from trainer_bot.errors import UserError
@@ -138,6 +138,11 @@ class DatasetCatalog:
 
     async def selected(self, guild_id: int) -> list[Dataset]:
         return await self._repository.list_selected(guild_id)
+
+    async def by_ids(self, guild_id: int, dataset_ids: Sequence[int]) -> list[Dataset]:
+        """The guild's datasets with these ids, in that order; one deleted since (a purge) is left out."""
+        found = [await self._repository.get(guild_id, dataset_id) for dataset_id in dataset_ids]
+        return [dataset for dataset in found if dataset is not None]
 
     async def load(
         self,

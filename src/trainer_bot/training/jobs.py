@@ -165,6 +165,7 @@ class JobRunner:
         work: Work,
         *,
         dataset_ids: list[int],
+        force: bool = False,
         on_update: UpdateCallback | None = None,
         user_errors: ErrorTypes = (),
     ) -> int:
@@ -175,7 +176,7 @@ class JobRunner:
         """
         if self._loop is None or self._closed:
             raise RuntimeError("JobRunner is not running (call start() first; not after close())")
-        record = await self._jobs.create(guild_id, requested_by, channel_id, dataset_ids)
+        record = await self._jobs.create(guild_id, requested_by, channel_id, dataset_ids, force=force)
         if self._closed:  # close() ran while the row was being written
             await self._jobs.mark_cancelled(record.id)
             raise RuntimeError("JobRunner closed while the job was being submitted")
