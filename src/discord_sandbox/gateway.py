@@ -1,4 +1,4 @@
-"""The emulated gateway: HELLO, heartbeats, IDENTIFY/READY, zlib-stream, RESUME with replay."""
+"""The emulated gateway: HELLO, heartbeats, IDENTIFY/READY, zlib-stream, RESUME with replay, shards."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import json
 import logging
 import secrets
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from discord_sandbox.sharding import DISCORD_MAX_GUILDS_PER_SHARD, refusal, shard_of
 
 _LOGGER = logging.getLogger("discord_sandbox.gateway")
 
@@ -48,6 +50,8 @@ class Session:
 
     id: str
     intents: int
+    shard_id: int = 0
+    shard_count: int = 1
     seq: int = 0
     log: list[dict[str, Any]] = field(default_factory=list)
     connection: Connection | None = None
@@ -67,30 +71,48 @@ class Session:
         return len(missed)
 
 
+def _routing_guild(name: str, data: dict[str, Any]) -> int | None:
+    """The guild whose shard receives an event; None for DMs and other events of no guild."""
+    raw = data.get("id") if name.startswith("GUILD_") and "guild_id" not in data else data.get("guild_id")
+    return int(raw) if raw is not None else None
+
+
 class Gateway:
-    """Serves `/gateway`. The emulator supplies what READY says and reacts to the bot's voice requests."""
+    """Serves `/gateway`. The emulator supplies what READY says and reacts to the bot's voice requests.
+
+    Each session holds one shard; a guild's events go only to the session holding the guild's shard, and
+    events of no guild (DMs) to shard 0's, as on Discord.
+    """
 
     def __init__(
         self,
         *,
         token: Callable[[], str],
         ready_events: Callable[[Session], list[tuple[str, dict[str, Any]]]],
-        on_voice_state: Callable[[dict[str, Any]], Awaitable[None]],
+        on_voice_state: Callable[[Session, dict[str, Any]], Awaitable[None]],
         resume_url: Callable[[], str],
+        guild_ids: Callable[[], Collection[int]] = tuple,
         on_change: Callable[[], None] = lambda: None,
         heartbeat_interval_ms: int = 41_250,
+        max_guilds_per_shard: int = DISCORD_MAX_GUILDS_PER_SHARD,
     ) -> None:
         self._token = token
         self._ready_events = ready_events
         self._on_voice_state = on_voice_state
         self._resume_url = resume_url
+        self._guild_ids = guild_ids
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.max_guilds_per_shard = max_guilds_per_shard
         # Wakes whoever waits on the emulator's state: sessions starting, resuming and dropping.
         self._on_change = on_change
         self.sessions: dict[str, Session] = {}
-        self.current: Session | None = None
+        # shard id -> the session that holds it: the newest to identify (or resume) on that shard. A session
+        # whose bot went away keeps its shard, and the shard's events wait in it for a resume.
+        self.shards: dict[int, Session] = {}
+        self.current: Session | None = None  # the session that identified or resumed last
         self.connected = asyncio.Event()
         self.identify_count = 0
+        self.refusals: list[int] = []  # close codes of refused IDENTIFYs (4010, 4011), in order
         self.resume_count = 0
         self.replayed_events = 0
         self.heartbeats = 0
@@ -110,7 +132,8 @@ class Gateway:
         finally:
             if session is not None and session.connection is connection:
                 session.connection = None
-                self.connected.clear()
+                if not any(s.connection is not None for s in self.sessions.values()):
+                    self.connected.clear()
                 self._on_change()
         return ws
 
@@ -126,7 +149,7 @@ class Gateway:
         elif op == RESUME:
             return await self._resume(connection, data)
         elif op == VOICE_STATE and session is not None:
-            await self._on_voice_state(data)
+            await self._on_voice_state(session, data)
         elif op == PRESENCE:
             pass  # presence changes have no effect on anything a test observes
         return None
@@ -135,9 +158,30 @@ class Gateway:
         if data.get("token") != self._token():
             await connection.ws.close(code=AUTHENTICATION_FAILED, message=b"Authentication failed.")
             return None
+        shard_id, shard_count = (int(part) for part in data.get("shard") or (0, 1))
+        refused = refusal(
+            shard_id,
+            shard_count,
+            live_counts=[s.shard_count for s in self.sessions.values() if s.connection is not None],
+            guild_ids=self._guild_ids(),
+            max_guilds_per_shard=self.max_guilds_per_shard,
+        )
+        if refused is not None:
+            code, reason = refused
+            self.refusals.append(code)
+            await connection.ws.close(code=code, message=reason.encode())
+            return None
         self.identify_count += 1
-        session = Session(id=secrets.token_hex(16), intents=int(data.get("intents", 0)))
+        session = Session(
+            id=secrets.token_hex(16),
+            intents=int(data.get("intents", 0)),
+            shard_id=shard_id,
+            shard_count=shard_count,
+        )
         self.sessions[session.id] = session
+        # Shards held under another count belong to a bot that has gone: their guilds are re-divided.
+        self.shards = {i: s for i, s in self.shards.items() if s.shard_count == shard_count}
+        self.shards[shard_id] = session
         self.current = session
         session.connection = connection
         for name, event in self._ready_events(session):
@@ -152,6 +196,7 @@ class Gateway:
             await connection.send({"op": INVALID_SESSION, "d": False})
             return None
         session.connection = connection
+        self.shards[session.shard_id] = session
         self.resume_count += 1
         self.replayed_events += await session.replay_after(int(data.get("seq") or 0))
         await session.dispatch("RESUMED", {})
@@ -160,23 +205,38 @@ class Gateway:
         self._on_change()
         return session
 
+    def session_for(self, guild_id: int | None) -> Session | None:
+        """The session that receives the guild's events (shard 0's for None); None before any identify."""
+        if not self.shards:
+            return None
+        count = next(iter(self.shards.values())).shard_count
+        return self.shards.get(0 if guild_id is None else shard_of(guild_id, count))
+
     async def dispatch(self, name: str, data: dict[str, Any]) -> None:
-        """Send an event on the live session; while the bot is reconnecting it is kept for replay."""
-        if self.current is None:
-            raise RuntimeError("the bot has not identified yet")
-        await self.current.dispatch(name, data)
+        """Send an event to the session holding its guild's shard; while that session's bot is
+        reconnecting the event is kept for replay."""
+        guild_id = _routing_guild(name, data)
+        session = self.session_for(guild_id)
+        if session is None:
+            what = "the bot has not identified yet" if not self.shards else "no session holds the shard"
+            raise RuntimeError(f"{what} (an event {name} of guild {guild_id})")
+        await session.dispatch(name, data)
 
-    async def request_reconnect(self) -> None:
+    def _target(self, shard_id: int | None) -> Session | None:
+        return self.current if shard_id is None else self.shards.get(shard_id)
+
+    async def request_reconnect(self, shard_id: int | None = None) -> None:
         """op 7: the bot must reconnect and RESUME; events sent meanwhile are replayed."""
-        if self.current is not None and self.current.connection is not None:
-            connection = self.current.connection
-            await connection.send({"op": RECONNECT, "d": None})
+        session = self._target(shard_id)
+        if session is not None and session.connection is not None:
+            await session.connection.send({"op": RECONNECT, "d": None})
 
-    async def drop(self, code: int = 4000) -> None:
+    async def drop(self, code: int = 4000, shard_id: int | None = None) -> None:
         """Close the socket as a failing Discord node would (4000 lets the client resume)."""
-        if self.current is not None and self.current.connection is not None:
+        session = self._target(shard_id)
+        if session is not None and session.connection is not None:
             with contextlib.suppress(ConnectionError):
-                await self.current.connection.ws.close(code=code, message=b"sandbox dropped the connection")
+                await session.connection.ws.close(code=code, message=b"sandbox dropped the connection")
 
     async def close_all(self) -> None:
         for session in self.sessions.values():

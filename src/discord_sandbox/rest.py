@@ -174,7 +174,7 @@ class RestApi:
         return json_response(
             {
                 "url": self.emu.gateway_url,
-                "shards": 1,
+                "shards": self.emu.recommended_shards(),
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
@@ -199,7 +199,7 @@ class RestApi:
                 "flags": 0,
                 "team": None,
                 "bot": bot,
-                "approximate_guild_count": 1,
+                "approximate_guild_count": len(self.emu.guilds),
                 "approximate_user_install_count": 0,
             }
         )
@@ -347,7 +347,7 @@ class RestApi:
     # -- channel messages -------------------------------------------------------------------------------
     def _channel(self, request: web.Request) -> int:
         channel_id = int(request.match_info["channel"])
-        if channel_id not in self.emu.guild.channels and channel_id not in self.emu.dm_channels:
+        if self.emu.channel(channel_id) is None and channel_id not in self.emu.dm_channels:
             raise DiscordHTTPError(404, "Unknown Channel", UNKNOWN_CHANNEL)
         return channel_id
 
@@ -477,7 +477,7 @@ class RestApi:
         message = Message(
             id=new_snowflake(),
             channel_id=channel_id,
-            guild_id=self.emu.guild.id if channel_id in self.emu.guild.channels else None,
+            guild_id=channel.guild_id if (channel := self.emu.channel(channel_id)) else None,
             author=self.emu.bot_user,
             content=body.get("content") or "",
             flags=flags,
