@@ -54,6 +54,7 @@ from trainer_bot.training.catalog import DatasetCatalog
 from trainer_bot.training.evaluation import TestService
 from trainer_bot.training.jobs import JobRunner
 from trainer_bot.training.parsing import DatasetLimits
+from trainer_bot.training.queues import TrainingQueue
 from trainer_bot.training.service import TrainingService
 from trainer_bot.voice.lavalink_link import NodeAddress
 from trainer_bot.voice.service import VoiceService
@@ -256,14 +257,32 @@ class TrainerBot:
         limits = DatasetLimits(max_file_bytes=self.settings.max_upload_bytes)
         catalog = DatasetCatalog(DatasetRepository(database), workspaces, limits)
         jobs = JobRepository(database)
-        runner = JobRunner(jobs, max_concurrent=self.settings.training_workers)
-        await runner.start()
-        self._resources.push_async_callback(runner.close)
+        runner = await self._open_job_queue(jobs, models)
         files = FileService(workspaces, quota_bytes=self.settings.workspace_max_bytes)
         registry.register_value(FileService, files)
         training = TrainingService(catalog, runner, jobs, models, ConversationRepository(database))
         registry.register_value(TrainingService, training)
         registry.register_value(TestService, TestService(models, TestRunRepository(database), limits))
+
+    async def _open_job_queue(self, jobs: JobRepository, models: ActiveModels) -> TrainingQueue | JobRunner:
+        """The bot's threads, or the task queue `trainer-bot worker` runs (imported only then)."""
+        if not self.settings.queued_jobs:
+            runner = JobRunner(jobs, max_concurrent=self.settings.training_workers)
+            await runner.start()
+            self._resources.push_async_callback(runner.close)
+            return runner
+        from trainer_bot.training.queued import QueuedJobs
+        from trainer_bot.training.task_queue import ensure_schema, make_app
+
+        assert self.settings.database_url is not None
+        app = make_app(self.settings.database_url)
+        await app.open_async()
+        self._resources.push_async_callback(app.close_async)
+        await ensure_schema(self.settings.database_url, app)
+        queued = QueuedJobs(app, jobs, models)
+        self._resources.push_async_callback(queued.close)
+        _LOGGER.info("training jobs go to the task queue: run `trainer-bot worker` to train")
+        return queued
 
     async def _open_voice(self, registry: linkd.Registry, preferences: GuildPreferences) -> VoiceService:
         """The audio server Lavalink fetches speech from, and the Lavalink node's client."""

@@ -58,6 +58,24 @@ def _until_stopped(serve: Callable[[], Coroutine[Any, Any, None]], settings: Set
     return 0
 
 
+def _worker() -> int:
+    """Run /train jobs from the task queue (JOB_QUEUE=procrastinate), beside any number of bots and workers."""
+    settings = _configured()
+    if settings is None:
+        return EXIT_CONFIG
+    if not settings.queued_jobs:
+        print(
+            "trainer-bot: the worker runs the jobs of JOB_QUEUE=procrastinate: set DATABASE_URL to the bot's "
+            "PostgreSQL database (JOB_QUEUE=auto or procrastinate)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+
+    from trainer_bot.worker import serve_worker  # imported late: only workers need procrastinate
+
+    return _until_stopped(lambda: serve_worker(settings), settings)
+
+
 def _stt_server(host: str, port: int) -> int:
     """The local Whisper worker behind an OpenAI-compatible API, for deployments that scale speech apart."""
     settings = _configured()
@@ -155,6 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address the page listens on")
     sandbox.add_argument("--port", type=int, default=8765, help="the page's port (0: any free port)")
+    commands.add_parser(
+        "worker",
+        help="run /train jobs from the task queue in PostgreSQL (JOB_QUEUE=procrastinate)",
+        description="Take /train jobs from the task queue in the bot's PostgreSQL database and run them, "
+        "TRAINING_WORKERS at a time. Run any number, anywhere that reaches the database and shares DATA_DIR.",
+    )
     stt = commands.add_parser(
         "stt-server", help="serve speech recognition over an OpenAI-compatible HTTP API"
     )
@@ -167,6 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check()
     if args.command == "sandbox":
         return _sandbox(args.host, args.port)
+    if args.command == "worker":
+        return _worker()
     if args.command == "stt-server":
         return _stt_server(args.host, args.port)
     parser.error(f"unknown command {args.command}")

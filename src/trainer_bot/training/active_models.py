@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +118,12 @@ class ActiveModels:
         self._cache.pop(guild_id, None)
         self._refused.pop(guild_id, None)
 
+    async def reload(self, guild_id: int) -> None:
+        """Another process made a new version active: the next `current` reads it. After any load under
+        way, so that load cannot put the old model back in the cache."""
+        async with self._locks.setdefault(guild_id, asyncio.Lock()):
+            self.forget(guild_id)
+
     def refused(self, guild_id: int) -> str | None:
         """The guild's active version when it failed its integrity check (so nothing answers with it)."""
         return self._refused.get(guild_id)
@@ -153,7 +160,9 @@ class ActiveModels:
         if removed:
             _LOGGER.info("guild %s: removed %d old or unfinished model file(s)", guild_id, len(removed))
 
-    async def tidy_all(self) -> None:
-        """At start-up: every guild that has a workspace."""
+    async def tidy_all(self, held: Callable[[int], bool] = lambda guild_id: True) -> None:
+        """At start-up: every guild that has a workspace and that this process holds. A guild held by
+        another process may be saving a version that is not active yet: only its holder tidies it."""
         for guild_id in await asyncio.to_thread(self._workspaces.guild_ids):
-            await self.tidy(guild_id)
+            if held(guild_id):
+                await self.tidy(guild_id)

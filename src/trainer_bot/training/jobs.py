@@ -145,14 +145,18 @@ class JobRunner:
         """How many unfinished jobs of a previous process `start` marked failed."""
         return self._interrupted
 
-    async def start(self) -> None:
+    async def start(self, *, settle_previous: bool = True) -> None:
         """Fail the jobs a dead process left queued or running: their threads are gone with it.
 
-        Must run before the first `submit`, or it would fail this runner's own jobs too.
+        Must run before the first `submit`, or it would fail this runner's own jobs too. Not in a
+        worker (`settle_previous=False`): the other workers' jobs are alive, and the queue settles the
+        dead ones.
         """
         if self._loop is not None:
             raise RuntimeError("JobRunner already started")
         self._loop = asyncio.get_running_loop()
+        if not settle_previous:
+            return
         self._interrupted = await self._jobs.mark_interrupted_all()
         if self._interrupted:
             log.warning("marked %d job(s) left unfinished by a previous run as failed", self._interrupted)
@@ -189,6 +193,16 @@ class JobRunner:
             )
         log.info("job %d queued for guild %d", job.id, guild_id)
         return job.id
+
+    async def run_now(self, record: TrainingJob, work: Work, *, user_errors: ErrorTypes = ()) -> TrainingJob:
+        """Run a queued job stored by another process now (within `max_concurrent`), and return its
+        final state. The caller keeps one job per guild at a time (a task queue's lock does)."""
+        if self._loop is None or self._closed:
+            raise RuntimeError("JobRunner is not running (call start() first; not after close())")
+        job = _Job(record, work, None, (*self._user_errors, *user_errors))
+        self._tracked[job.id] = job
+        await self._run(job)
+        return await asyncio.shield(job.done)
 
     async def cancel(self, guild_id: int, job_id: int) -> bool:
         """Cancel a queued job of `guild_id`. False for running or finished jobs: a thread cannot be
