@@ -16,6 +16,9 @@ from trainer_bot.startup import StartupError, check_discord, open_database
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 
 
+Step = Callable[[Settings], Awaitable[tuple[str, str]]]
+
+
 @dataclass(frozen=True)
 class Check:
     part: str
@@ -24,10 +27,10 @@ class Check:
 
 
 async def run_checks(settings: Settings) -> list[Check]:
-    steps: list[tuple[str, Callable[[Settings], Awaitable[tuple[str, str]]]]] = [
+    steps: list[tuple[str, Step]] = [
         ("discord", _discord),
         ("database", _database),
-        ("speech model", _speech_model),
+        *_speech_steps(settings),
         ("language model", _language_model),
         ("lavalink", _lavalink),
         ("audio url", _audio_url),
@@ -62,15 +65,33 @@ async def _database(settings: Settings) -> tuple[str, str]:
         await database.close()
 
 
+def _speech_steps(settings: Settings) -> list[tuple[str, Step]]:
+    """The local model, or each speech recognition server in STT_URL on a line of its own."""
+    urls = settings.stt_urls
+    if len(urls) > 1:
+        return [(f"speech server {n}", _stt_server(url)) for n, url in enumerate(urls, start=1)]
+    return [("speech model", _stt_server(urls[0]) if urls else _speech_model)]
+
+
+def _stt_server(url: str) -> Step:
+    async def health(settings: Settings) -> tuple[str, str]:
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
+                http.get(f"{url}/health") as response,
+            ):
+                if response.status != 200:
+                    return FAIL, f"{url} answers {response.status} to /health"
+        except aiohttp.ClientConnectionError:
+            return FAIL, f"nothing answers at {url}: is its trainer-bot stt-server running?"
+        except TimeoutError:
+            return FAIL, f"{url} did not answer /health within 10 s"
+        return OK, f"{url} is healthy"
+
+    return health
+
+
 async def _speech_model(settings: Settings) -> tuple[str, str]:
-    if settings.stt_url:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
-            http.get(f"{settings.stt_url.rstrip('/')}/health") as response,
-        ):
-            if response.status != 200:
-                return FAIL, f"{settings.stt_url} answers {response.status} to /health"
-        return OK, f"{settings.stt_url} is healthy"
     from trainer_bot.speech.whisper_models import resolve_model
 
     path = await asyncio.to_thread(resolve_model, settings.stt_model, cache_dir=settings.layout.whisper_cache)

@@ -52,14 +52,15 @@ class SttDouble:
 
     @web.middleware
     async def _misbehave(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self.behaviour == "unavailable":  # /health as well, as a server whose model cannot load
+            body = {"error": {"message": "overloaded", "type": "server_error", "code": "unavailable"}}
+            self.requests += request.path == PATH
+            return web.json_response(body, status=503)
         if request.path != PATH:
             return await handler(request)
         self.requests += 1
         if self.behaviour == "stall":
             await asyncio.Event().wait()
-        if self.behaviour == "unavailable":
-            body = {"error": {"message": "overloaded", "type": "server_error", "code": "unavailable"}}
-            return web.json_response(body, status=503)
         if self.behaviour == "drop":
             assert request.transport is not None
             request.transport.close()

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from speech_support.stt_double import SttDouble
+from trainer_bot.checks import FAIL, OK, _speech_steps
+from trainer_bot.config import load_settings
 from trainer_bot.i18n import Message
 from trainer_bot.speech.stt import (
     AudioTooLarge,
@@ -211,3 +214,22 @@ async def test_a_lone_server_is_asked_every_time(remote: Remote, a: SttDouble) -
     client = remote(a.url, timeout=0.3)
     with pytest.raises(SpeechError, match="in time"):
         await client.transcribe(CLIP)
+
+
+async def test_trainer_bot_check_reports_each_server_on_its_own_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, a: SttDouble, b: SttDouble
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    b.behaviour = "unavailable"
+    c = SttDouble("c")
+    await c.start()
+    await c.stop()
+    settings = load_settings(stt_url=f"{a.url},{b.url},{c.url}")
+    lines = [(part, *await step(settings)) for part, step in _speech_steps(settings)]
+    assert lines == [
+        ("speech server 1", OK, f"{a.url} is healthy"),
+        ("speech server 2", FAIL, f"{b.url} answers 503 to /health"),
+        ("speech server 3", FAIL, f"nothing answers at {c.url}: is its trainer-bot stt-server running?"),
+    ]
+    (alone,) = _speech_steps(load_settings(stt_url=a.url))
+    assert alone[0] == "speech model" and await alone[1](settings) == (OK, f"{a.url} is healthy")
