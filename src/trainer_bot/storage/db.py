@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from trainer_bot.storage import migrate as migrations
+from trainer_bot.storage.concurrency import SQLITE_BEGIN_IMMEDIATE
 
 log = logging.getLogger(__name__)
 
@@ -111,4 +112,5 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: object) -> None:
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(SQLITE_BEGIN_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

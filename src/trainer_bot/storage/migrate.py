@@ -2,6 +2,10 @@
 
 Alembic is imported only when the schema is not at `SCHEMA_REVISION` already: on every other start, one
 SELECT says there is nothing to do, and alembic's imports (with mako and pygments, ~90 ms) are spared.
+
+Several processes may start at once on one database (bot shards, training workers): the upgrade runs
+under a lock taken before alembic reads the revision, so the first upgrades and the others then find
+the schema at head (PostgreSQL: an advisory lock; SQLite: its write lock, from BEGIN IMMEDIATE).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from trainer_bot.storage.concurrency import SQLITE_BEGIN_IMMEDIATE, lock_for_transaction
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -20,6 +26,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision: update it with every new migration (a unit test compares it with
 # alembic's head, so a forgotten update fails CI rather than skipping the migration).
 SCHEMA_REVISION = "0004"
+# The advisory lock every process's upgrade waits for (see the module's docstring).
+MIGRATION_LOCK = "schema-migration"
 
 
 class MigrationError(RuntimeError):
@@ -75,7 +83,9 @@ async def run_migrations(engine: AsyncEngine, config: Config | None = None) -> t
         if sqlite:
             await connection.run_sync(_set_sqlite_foreign_keys, False)
         try:
+            await connection.execution_options(**{SQLITE_BEGIN_IMMEDIATE: True})
             async with connection.begin():
+                await lock_for_transaction(connection, MIGRATION_LOCK)
                 before = await connection.run_sync(current_revision)
                 await connection.run_sync(upgrade, config)
                 if sqlite:

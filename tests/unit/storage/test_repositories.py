@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import io
 import shutil
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from sqlalchemy import inspect, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from trainer_bot.layout import DataLayout
 from trainer_bot.storage import (
@@ -53,39 +51,6 @@ GUILD = 111_111_111_111_111_111
 OTHER_GUILD = 222_222_222_222_222_222
 USER = 333_333_333_333_333_333
 CHANNEL = 444_444_444_444_444_444
-
-
-async def _wipe_postgres(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return DataLayout(tmp_path).default_database_url
-    postgres_url = request.getfixturevalue("postgres_url")  # only PostgreSQL's variants start a server
-    await _wipe_postgres(postgres_url)
-    return str(postgres_url)
-
-
-@pytest.fixture
-async def db(url: str) -> AsyncIterator[Database]:
-    database = Database.from_url(url)
-    await database.migrate()
-    yield database
-    await database.close()
-
-
-@pytest.fixture
-async def other(db: Database, url: str) -> AsyncIterator[Database]:
-    """A second, independent handle on the same database: it only sees committed writes."""
-    database = Database.from_url(url)
-    yield database
-    await database.close()
 
 
 async def _tables(db: Database) -> set[str]:

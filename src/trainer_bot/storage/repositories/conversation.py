@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 
 from trainer_bot.storage.coltypes import utcnow
+from trainer_bot.storage.concurrency import upsert
 from trainer_bot.storage.db import Database
 from trainer_bot.storage.records import (
     ChatChannel,
@@ -14,7 +15,7 @@ from trainer_bot.storage.records import (
     Rating,
     TurnSource,
 )
-from trainer_bot.storage.repositories._sql import rowcount, upsert
+from trainer_bot.storage.repositories._sql import rowcount
 from trainer_bot.storage.tables import (
     ChatChannelRow,
     ConversationTurnRow,

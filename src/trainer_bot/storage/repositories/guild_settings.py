@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from trainer_bot.storage.coltypes import utcnow
+from trainer_bot.storage.concurrency import upsert
 from trainer_bot.storage.db import Database
 from trainer_bot.storage.records import GuildSettings
-from trainer_bot.storage.repositories._sql import upsert
 from trainer_bot.storage.tables import GuildSettingsRow
 
 

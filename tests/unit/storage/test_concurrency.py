@@ -1,0 +1,90 @@
+"""Several bot and worker processes on one database: every race must end as if the writes took turns.
+
+Each test races independent `Database` handles (their own engines and connections, as separate processes
+have) and, where whole processes interleave, separate OS processes (support.processes). Every test runs
+on SQLite and PostgreSQL (see conftest.py) unless a behaviour is PostgreSQL's alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from support import shared_database
+from support.processes import run_at_once
+from trainer_bot.storage import (
+    ConversationRepository,
+    ConversationTurn,
+    Database,
+    GuildSettingsRepository,
+)
+from trainer_bot.storage.migrate import head_revision
+
+GUILD = 111_111_111_111_111_111
+MEMBER = 333_333_333_333_333_333
+OTHER_MEMBER = 333_333_333_333_333_334
+CHANNEL = 444_444_444_444_444_444
+
+
+async def _turn(db: Database, author: int, bot_message_id: int) -> ConversationTurn:
+    return await ConversationRepository(db).add_turn(
+        guild_id=GUILD,
+        channel_id=CHANNEL,
+        author_id=author,
+        prompt=f"question {bot_message_id}",
+        answer="answer",
+        model_version=None,
+        bot_message_id=bot_message_id,
+    )
+
+
+# --- migrations --------------------------------------------------------------------------------------
+
+
+async def test_concurrent_migrations_of_an_empty_database_end_at_head_once(url: str) -> None:
+    databases = [Database.from_url(url) for _ in range(4)]
+    try:
+        await asyncio.gather(*(database.migrate() for database in databases))
+        assert [await database.current_revision() for database in databases] == [head_revision()] * 4
+    finally:
+        await asyncio.gather(*(database.close() for database in databases))
+
+
+async def test_processes_starting_together_migrate_an_empty_database_once(url: str) -> None:
+    revisions = await asyncio.to_thread(run_at_once, shared_database.migrate, [(url,)] * 3)
+    assert revisions == [head_revision()] * 3
+
+
+# --- ratings and corrections -------------------------------------------------------------------------
+
+
+async def test_the_same_rating_delivered_at_once_is_one_row(db: Database, other: Database) -> None:
+    turn = await _turn(db, MEMBER, bot_message_id=7)
+    ratings = await asyncio.gather(
+        *(ConversationRepository(handle).rate(turn.id, OTHER_MEMBER, 1) for handle in (db, other) * 3)
+    )
+    assert len({rating.id for rating in ratings}) == 1
+    stored = await ConversationRepository(other).ratings_for_turn(turn.id)
+    assert [(rating.user_id, rating.value) for rating in stored] == [(OTHER_MEMBER, 1)]
+
+
+# --- settings and channels ---------------------------------------------------------------------------
+
+
+async def test_settings_written_at_once_keep_one_of_the_writes(db: Database, other: Database) -> None:
+    voices = [f"voice-{number}" for number in range(6)]
+    handles = [db, other] * 3
+    await asyncio.gather(
+        *(
+            GuildSettingsRepository(handle).set_tts_voice(GUILD, voice)
+            for handle, voice in zip(handles, voices, strict=True)
+        )
+    )
+    assert (await GuildSettingsRepository(other).get(GUILD)).tts_voice in voices
+
+
+async def test_a_channel_enabled_at_once_is_enabled_once(db: Database, other: Database) -> None:
+    enabled = await asyncio.gather(
+        *(ConversationRepository(handle).enable_channel(GUILD, CHANNEL, MEMBER) for handle in (db, other) * 2)
+    )
+    assert sorted(enabled) == [False, False, False, True]
+    assert len(await ConversationRepository(db).enabled_channels(GUILD)) == 1
