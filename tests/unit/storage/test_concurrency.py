@@ -16,6 +16,7 @@ from trainer_bot.storage import (
     ConversationTurn,
     Database,
     GuildSettingsRepository,
+    ModelVersionRepository,
 )
 from trainer_bot.storage.migrate import head_revision
 
@@ -52,6 +53,33 @@ async def test_concurrent_migrations_of_an_empty_database_end_at_head_once(url: 
 async def test_processes_starting_together_migrate_an_empty_database_once(url: str) -> None:
     revisions = await asyncio.to_thread(run_at_once, shared_database.migrate, [(url,)] * 3)
     assert revisions == [head_revision()] * 3
+
+
+# --- model switches ----------------------------------------------------------------------------------
+
+
+async def test_first_versions_published_at_once_leave_exactly_one_active(
+    db: Database, other: Database
+) -> None:
+    for guild in range(GUILD, GUILD + 5):  # a guild's first versions: no row exists yet to lock
+        await asyncio.gather(
+            ModelVersionRepository(db).add(guild, "a", job_id=None, metrics={}, activate=True),
+            ModelVersionRepository(other).add(guild, "b", job_id=None, metrics={}, activate=True),
+        )
+        versions = await ModelVersionRepository(db).list_for_guild(guild)
+        assert [version.active for version in versions] == [True, False]  # newest first: the last one wins
+
+
+async def test_two_processes_publishing_for_one_guild_leave_the_last_committed_active(
+    db: Database, url: str
+) -> None:
+    await asyncio.to_thread(
+        run_at_once, shared_database.publish_versions, [(url, GUILD, "a", 8), (url, GUILD, "b", 8)]
+    )
+    versions = await ModelVersionRepository(db).list_for_guild(GUILD, limit=100)
+    assert len(versions) == 16
+    # Versions are numbered as they take the guild's turn, so the newest row is the last committed.
+    assert [version.version for version in versions if version.active] == [versions[0].version]
 
 
 # --- ratings and corrections -------------------------------------------------------------------------

@@ -9,10 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from trainer_bot.storage.coltypes import utcnow
+from trainer_bot.storage.concurrency import lock_for_transaction
 from trainer_bot.storage.db import Database
 from trainer_bot.storage.records import JobStatus, ModelVersion
 from trainer_bot.storage.repositories._sql import rowcount
 from trainer_bot.storage.tables import ModelVersionRow, TrainingJobRow
+
+# The advisory lock, per guild, that every switch of a guild's active model takes first.
+MODEL_SWITCH_LOCK = "model-switch"
 
 
 def _record(row: ModelVersionRow) -> ModelVersion:
@@ -27,24 +31,26 @@ def _record(row: ModelVersionRow) -> ModelVersion:
     )
 
 
-async def _activate(session: AsyncSession, guild_id: int, version: str, *, lock_rows: bool) -> bool:
-    """Flip the guild's active model to `version` inside the caller's transaction.
+async def _take_guilds_turn(session: AsyncSession, guild_id: int) -> None:
+    """Queue up behind any other process switching this guild's model, before reading or writing it.
 
-    Concurrent activations must queue up rather than both win. With `lock_rows` (PostgreSQL) the
-    guild's rows are locked first, in id order so two activations cannot deadlock. SQLite needs no
-    row locks: its first UPDATE takes the database write lock (a SELECT first would instead pin a
-    read snapshot that a concurrent commit makes unwritable, failing with "database is locked").
-
-    Then two statements, off before on, because the partial unique index is checked row by row. The
-    first only runs if the target exists, so an unknown version changes nothing.
+    Concurrent switches must take turns rather than both win. Row locks cannot do it: a guild's first
+    versions have no row to lock yet, and two of them would both turn active (one then failing on the
+    partial unique index). PostgreSQL: the guild's advisory lock, held to commit; being first in the
+    transaction, every statement after it sees the previous switch. SQLite: the first write takes the
+    database lock (a SELECT first would instead pin a read snapshot that a concurrent commit makes
+    unwritable, failing with "database is locked").
     """
-    if lock_rows:
-        await session.execute(
-            select(ModelVersionRow.id)
-            .where(ModelVersionRow.guild_id == guild_id)
-            .order_by(ModelVersionRow.id)
-            .with_for_update()
-        )
+    await lock_for_transaction(session, MODEL_SWITCH_LOCK, guild_id)
+
+
+async def _activate(session: AsyncSession, guild_id: int, version: str) -> bool:
+    """Flip the guild's active model to `version` inside the caller's transaction, which has taken the
+    guild's turn (`_take_guilds_turn`).
+
+    Two statements, off before on, because the partial unique index is checked row by row. The first
+    only runs if the target exists, so an unknown version changes nothing.
+    """
     target = aliased(ModelVersionRow)
     target_exists = exists().where(target.guild_id == guild_id, target.version == version)
     # synchronize_session=False: the caller refreshes any row it holds; no need to track them here.
@@ -81,7 +87,6 @@ def _job_succeeded(job_id: int, version: str, metrics: dict[str, Any]) -> Update
 class ModelVersionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._lock_rows = db.dialect_name != "sqlite"
 
     async def add(
         self,
@@ -104,10 +109,13 @@ class ModelVersionRepository:
             created_at=utcnow(),
         )
         async with self._db.transaction() as session:
+            if activate:
+                # Before the row is numbered, so versions are numbered in the order they go live.
+                await _take_guilds_turn(session, guild_id)
             session.add(row)
             await session.flush()
             if activate:
-                await _activate(session, guild_id, version, lock_rows=self._lock_rows)
+                await _activate(session, guild_id, version)
                 if job_id is not None:
                     await session.execute(_job_succeeded(job_id, version, metrics))
                 await session.refresh(row)
@@ -116,7 +124,8 @@ class ModelVersionRepository:
     async def activate(self, guild_id: int, version: str) -> bool:
         """Make `version` the guild's only active model. False (and nothing changed) if it is unknown."""
         async with self._db.transaction() as session:
-            return await _activate(session, guild_id, version, lock_rows=self._lock_rows)
+            await _take_guilds_turn(session, guild_id)
+            return await _activate(session, guild_id, version)
 
     async def active(self, guild_id: int) -> ModelVersion | None:
         statement = select(ModelVersionRow).where(
