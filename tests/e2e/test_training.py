@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import os
 import random
+import signal
+import sys
+from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -253,3 +259,33 @@ async def test_a_russian_member_follows_training_in_russian(
     assert "Точность на отложенных примерах **" in done.content and "(24 отложенных примера)" in done.content
     assert "Held-out" not in done.content and "Trained" not in done.content
     assert any(edit.startswith("Задача обучения **№1**") and "▱" in edit for edit in done.edits)
+
+
+async def test_train_on_the_task_queue_runs_on_a_worker_process(
+    emulator: DiscordEmulator, start_bot: Any, alice: Member, postgres_url: str, data_dir: Path
+) -> None:
+    """JOB_QUEUE=procrastinate: the bot defers, a `trainer-bot worker` process trains, the reply follows."""
+    await start_bot(database_url=postgres_url, job_queue="procrastinate")
+    env = os.environ | {
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "DATABASE_URL": postgres_url,
+        "DATA_DIR": str(data_dir),
+        "JOB_QUEUE": "procrastinate",
+        "LLM": "off",
+    }
+    worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "trainer_bot", "worker", env=env)
+    try:
+        reply = await train_on_reviews(emulator, alice)
+        assert "finished" in reply.content and "is now active" in reply.content, reply.content
+        assert [a.filename for a in reply.attachments] == ["training-results.png"]
+        await emulator.wait_for(
+            lambda: next(
+                (m for m in emulator.bot_messages(emulator.text_channel) if "is live" in m.content), None
+            ),
+            5,
+            "the public announcement",
+        )
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(worker.wait(), 30)
+    assert worker.returncode == 0
