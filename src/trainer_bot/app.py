@@ -118,6 +118,8 @@ class TrainerBot:
         self.client = lightbulb.client_from_app(
             self.bot,
             default_enabled_guilds=settings.dev_guilds,  # empty: lightbulb registers globally
+            # One process registers the commands; the others only answer them (SYNC_COMMANDS).
+            sync_commands=settings.syncs_commands,
             hooks=list(pipeline.INVOCATION_HOOKS),
             localization_provider=command_localizations(self.translations),
         )
@@ -153,8 +155,9 @@ class TrainerBot:
             keep_versions=settings.model_keep_versions,
             cache_bytes=settings.model_cache_mb * 1024 * 1024,
         )
-        await models.tidy_all()
-        if leftovers := await asyncio.to_thread(workspaces.remove_leftovers):
+        # Only this process's guilds: another process may be writing its own guilds' files right now.
+        await models.tidy_all(settings.shards.holds)
+        if leftovers := await asyncio.to_thread(workspaces.remove_leftovers, settings.shards.holds):
             _LOGGER.info("removed %d half-written file(s) a crash left in workspaces", leftovers)
         await self._open_training(registry, database, workspaces, models)
         preferences = GuildPreferences(
@@ -247,6 +250,7 @@ class TrainerBot:
             retention_days=self.settings.retention_days,
             grace_days=self.settings.guild_data_grace_days,
             on_forgotten=forgotten,
+            several_processes=not self.settings.shards.everything,
         )
         registry.register_value(PrivacyService, privacy)
         self._background(privacy.run_daily(), "housekeeping")
@@ -335,7 +339,14 @@ class TrainerBot:
         await check_discord(self.settings)
         await self._open_services()
         await self._load_extensions()
-        await self.bot.start(check_for_updates=False)
+        shards = self.settings.shards
+        _LOGGER.info(
+            "holding %s; %s the commands",
+            shards.describe(),
+            "syncing" if self.settings.syncs_commands else "another process syncs",
+        )
+        # hikari asks for a count with ids; both None: every shard of Discord's recommended count.
+        await self.bot.start(check_for_updates=False, shard_ids=shards.ids or None, shard_count=shards.count)
         _freeze_start_up_heap()
 
     async def stop(self) -> None:

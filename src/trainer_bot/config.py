@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from trainer_bot.layout import DataLayout
+from trainer_bot.shards import ShardRange, parse_shard_ids
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -46,6 +47,13 @@ class Settings(BaseSettings):
     discord_api_url: str = "https://discord.com/api/v10"
     # NoDecode: a comma-separated list, not the JSON pydantic-settings would expect for a list.
     dev_guilds: Annotated[tuple[int, ...], NoDecode] = ()
+    # Several processes, each holding some of the bot's shards: SHARD_IDS (`0-1`, `0,2`) of SHARD_COUNT.
+    # Empty SHARD_IDS: every shard in this process; empty SHARD_COUNT: Discord's recommended count.
+    shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    shard_count: int | None = Field(default=None, ge=1, le=100_000)
+    # Exactly one process syncs commands (two would race to overwrite them): "auto" is the one holding
+    # shard 0, or the only one when not sharding.
+    sync_commands: Literal["auto", "true", "false"] = "auto"
     data_dir: Path = Path("./data")
     database_url: str | None = None
     log_level: LogLevel = "INFO"
@@ -124,6 +132,23 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_ranges(cls, value: object) -> object:
+        return parse_shard_ids(value) if isinstance(value, str) else value
+
+    @field_validator("shard_count", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("sync_commands", mode="before")
+    @classmethod
+    def _lower_switch(cls, value: object) -> object:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("dev_guilds")
     @classmethod
@@ -205,6 +230,30 @@ class Settings(BaseSettings):
                 "the prompt"
             )
         return self
+
+    @model_validator(mode="after")
+    def _shards_are_consistent(self) -> Settings:
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError(
+                "SHARD_IDS needs SHARD_COUNT: set the total number of shards, the same in every process"
+            )
+        if self.shard_count is not None and self.shard_ids and self.shard_ids[-1] >= self.shard_count:
+            raise ValueError(
+                f"SHARD_IDS names shard {self.shard_ids[-1]}, but SHARD_COUNT={self.shard_count} numbers "
+                f"shards 0-{self.shard_count - 1}"
+            )
+        return self
+
+    @property
+    def shards(self) -> ShardRange:
+        return ShardRange(self.shard_ids, self.shard_count)
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process registers the commands with Discord (SYNC_COMMANDS)."""
+        if self.sync_commands == "auto":
+            return self.shards.holds_shard_zero
+        return self.sync_commands == "true"
 
     @model_validator(mode="after")
     def _queue_needs_postgres(self) -> Settings:

@@ -55,7 +55,19 @@ LAYERS = [
     {"voice"},
     {"training", "speech", "llm"},
     {"ml", "workspace"},
-    {"storage", "config", "layout", "errors", "text", "fileio", "resources", "i18n", "locales", "__init__"},
+    {
+        "storage",
+        "config",
+        "layout",
+        "errors",
+        "text",
+        "fileio",
+        "resources",
+        "i18n",
+        "locales",
+        "shards",
+        "__init__",
+    },
 ]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from trainer_bot.config import ConfigError, Settings, load_settings
+from trainer_bot.shards import ShardRange
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAx.secret-part.do-not-print"
 
@@ -197,3 +198,73 @@ def test_the_queue_on_sqlite_is_refused_in_one_line(monkeypatch: pytest.MonkeyPa
     with pytest.raises(ConfigError, match=r"^JOB_QUEUE=procrastinate needs PostgreSQL: ") as refused:
         load_settings()
     assert "\n" not in str(refused.value)
+
+
+def sharding_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str]) -> Settings:
+    monkeypatch.chdir(tmp_path)
+    for name in ("SHARD_IDS", "SHARD_COUNT", "SYNC_COMMANDS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return load_settings()
+
+
+@pytest.mark.parametrize(
+    ("env", "ids", "count", "syncs"),
+    [
+        ({}, (), None, True),  # one process, every shard Discord recommends
+        ({"SHARD_COUNT": ""}, (), None, True),
+        ({"SHARD_COUNT": "4"}, (), 4, True),  # one process holding all four
+        ({"SHARD_IDS": "0-1", "SHARD_COUNT": "4"}, (0, 1), 4, True),
+        ({"SHARD_IDS": "2-3", "SHARD_COUNT": "4"}, (2, 3), 4, False),
+        ({"SHARD_IDS": "2, 0,2", "SHARD_COUNT": "3"}, (0, 2), 3, True),
+        ({"SHARD_IDS": "1", "SHARD_COUNT": "2", "SYNC_COMMANDS": "TRUE"}, (1,), 2, True),
+        ({"SHARD_IDS": "0", "SHARD_COUNT": "2", "SYNC_COMMANDS": "false"}, (0,), 2, False),
+    ],
+)
+def test_shards_and_who_syncs_commands(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    env: dict[str, str],
+    ids: tuple[int, ...],
+    count: int | None,
+    syncs: bool,
+) -> None:
+    settings = sharding_settings(monkeypatch, tmp_path, env)
+    assert (settings.shard_ids, settings.shard_count, settings.syncs_commands) == (ids, count, syncs)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SHARD_IDS": "1"}, "SHARD_IDS needs SHARD_COUNT"),
+        (
+            {"SHARD_IDS": "0-2", "SHARD_COUNT": "2"},
+            "SHARD_IDS names shard 2, but SHARD_COUNT=2 numbers shards 0-1",
+        ),
+        (
+            {"SHARD_IDS": "1-0", "SHARD_COUNT": "2"},
+            "SHARD_IDS is invalid: Value error, the range '1-0' runs backwards",
+        ),
+        (
+            {"SHARD_IDS": "first", "SHARD_COUNT": "2"},
+            "SHARD_IDS is invalid: Value error, 'first' is not a shard id",
+        ),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT is invalid"),
+        ({"SYNC_COMMANDS": "sometimes"}, "SYNC_COMMANDS is invalid"),
+    ],
+)
+def test_a_wrong_shard_setting_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}") as refused:
+        sharding_settings(monkeypatch, tmp_path, env)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_process_holds_the_guilds_of_its_shards_only() -> None:
+    guild_on = {shard: (1000 + shard) << 22 for shard in range(4)}  # (id >> 22) % 4 == shard
+    held = ShardRange((1, 3), 4)
+    assert [held.holds(guild_on[shard]) for shard in range(4)] == [False, True, False, True]
+    assert not held.holds_shard_zero and held.describe() == "shards 1,3 of 4"
+    assert all(ShardRange().holds(guild_id) for guild_id in guild_on.values())

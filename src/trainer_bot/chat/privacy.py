@@ -32,14 +32,20 @@ class PrivacyService:
         retention_days: int,
         grace_days: int,
         on_forgotten: Callable[[int | None], None] = lambda guild_id: None,
+        several_processes: bool = False,
     ) -> None:
-        """`on_forgotten(guild_id)`: drop caches built from data just deleted (None: every guild)."""
+        """`on_forgotten(guild_id)`: drop caches built from data just deleted (None: every guild).
+
+        `several_processes`: other processes run the same housekeeping on the same database, so turns this
+        process's caches were built from may have expired in another's run; each run then drops them.
+        """
         self._privacy = privacy
         self._guilds = guilds
         self._workspaces = workspaces
         self.retention_days = retention_days
         self.grace_days = grace_days
         self._on_forgotten = on_forgotten
+        self._several_processes = several_processes
 
     # --- what a member asks -------------------------------------------------------------------------------
 
@@ -93,8 +99,9 @@ class PrivacyService:
             )
         for guild_id, days in overrides.items():
             expired += await self._privacy.delete_turns_before(now - timedelta(days=days), guild_id=guild_id)
-        if expired:
+        if expired or self._several_processes:
             self._on_forgotten(None)
+        if expired:
             _LOGGER.info("expired %d conversation turn(s)", expired)
         for guild_id in await self._guilds.left_before(now - timedelta(days=self.grace_days)):
             rows = await self._privacy.purge_guild(guild_id)

@@ -35,7 +35,7 @@ import stat
 import threading
 import unicodedata
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -581,10 +581,11 @@ class Workspaces:
             return []
         return sorted(int(path.name) for path in guilds.iterdir() if path.name.isdigit() and path.is_dir())
 
-    def remove_leftovers(self) -> int:
-        """Files a crash left half-written in any workspace (uploads, zips); how many went (blocking)."""
+    def remove_leftovers(self, held: Callable[[int], bool] = lambda guild_id: True) -> int:
+        """Files a crash left half-written in the workspaces this process holds (uploads, zips); how many
+        went (blocking). Another process's guild may be writing its files right now: they are its own."""
         removed = 0
-        for guild_id in self.guild_ids():
+        for guild_id in filter(held, self.guild_ids()):
             for path in self._layout.guild_dir(guild_id).rglob(f"{TEMP_PREFIX}*"):
                 with contextlib.suppress(OSError):
                     path.unlink()

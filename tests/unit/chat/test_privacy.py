@@ -78,3 +78,21 @@ async def test_a_guild_that_removed_the_bot_is_purged_after_the_grace_period(
     assert not root.exists()
     assert (await PrivacyRepository(database).export(MEMBER))["conversation_turns"] == []
     assert forgotten == [LEFT]
+
+
+async def test_with_several_processes_every_run_drops_the_caches_another_run_may_have_outdated(
+    database: Database, workspaces: Workspaces, forgotten: Forgotten
+) -> None:
+    # Another process expired this guild's old turns; this one's run finds nothing left to delete, yet
+    # its caches were built from those turns.
+    service = PrivacyService(
+        PrivacyRepository(database),
+        GuildSettingsRepository(database),
+        workspaces,
+        retention_days=90,
+        grace_days=30,
+        on_forgotten=forgotten,
+        several_processes=True,
+    )
+    await service.housekeeping()
+    assert forgotten == [None]

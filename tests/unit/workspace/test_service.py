@@ -375,6 +375,13 @@ def test_half_written_files_a_crash_left_are_removed(workspaces: Workspaces) -> 
     assert [path.name for path in folder.iterdir()] == ["kept.txt"]
 
 
+def test_half_written_files_of_a_guild_another_process_holds_are_left_to_it(workspaces: Workspaces) -> None:
+    folder = workspaces.for_guild(GUILD).files_dir
+    (folder / ".partial-abc123.zip").write_bytes(b"an upload another process is writing")
+    assert workspaces.remove_leftovers(held=lambda guild_id: guild_id != GUILD) == 0
+    assert [path.name for path in folder.iterdir()] == [".partial-abc123.zip"]
+
+
 async def test_refusals_and_replies_read_in_russian(files: FileService) -> None:
     russian = Translations.load().get("ru")
     with pytest.raises(QuotaExceeded) as refused:
