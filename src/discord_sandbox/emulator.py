@@ -264,7 +264,8 @@ class DiscordEmulator:
         """The bot identified on the guild's shard (the default guild's unless given) and synced its
         commands: the first moment a member of the guild could use them."""
         guild = guild or self.guild
-        await self.wait_for(lambda: self.gateway.session_for(guild.id), timeout, "the bot to identify")
+        connected = lambda: (s := self.gateway.session_for(guild.id)) is not None and s.connection is not None  # noqa: E731
+        await self.wait_for(connected, timeout, "the bot to identify")
         synced = lambda: self.guild_commands.get(guild.id) or self.global_commands  # noqa: E731
         await self.wait_for(synced, timeout, "the bot to sync commands")
 
