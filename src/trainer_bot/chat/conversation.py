@@ -196,6 +196,7 @@ class ConversationService:
             corrected_answer=corrected,
             corrected_by=user_id,
             turn_id=turn.id if turn else None,
+            message_id=message_id,
         )
         self._taught.forget(guild_id, "corrections")  # rebuilt with this correction on the next message
         _LOGGER.info("guild %s: correction %s stored for %r", guild_id, stored.id, answered.prompt[:60])

@@ -171,6 +171,9 @@ class ConversationTurnRow(Base):
 
 class CorrectionRow(Base):
     __tablename__ = "corrections"
+    # The same correction delivered twice (a retried interaction, a double click, two processes) is one
+    # row: the repository derives the key from who corrected which message, and how.
+    __table_args__ = (Index("uq_corrections_delivery_key", "delivery_key", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     turn_id: Mapped[int | None] = mapped_column(ForeignKey("conversation_turns.id", ondelete="SET NULL"))
@@ -181,6 +184,7 @@ class CorrectionRow(Base):
     corrected_answer: Mapped[str] = mapped_column(Text)
     corrected_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivery_key: Mapped[str | None] = mapped_column(String(64))  # None: stored before revision 0005
 
 
 class FeedbackRow(Base):

@@ -95,6 +95,29 @@ async def test_the_same_rating_delivered_at_once_is_one_row(db: Database, other:
     assert [(rating.user_id, rating.value) for rating in stored] == [(OTHER_MEMBER, 1)]
 
 
+async def test_the_same_correction_delivered_at_once_is_one_row(db: Database, other: Database) -> None:
+    turn = await _turn(db, MEMBER, bot_message_id=42)
+
+    async def correct(handle: Database, text: str) -> int:
+        correction = await ConversationRepository(handle).add_correction(
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            message_id=42,
+            prompt=turn.prompt,
+            old_answer=turn.answer,
+            corrected_answer=text,
+            corrected_by=OTHER_MEMBER,
+            turn_id=turn.id,
+        )
+        return correction.id
+
+    ids = await asyncio.gather(*(correct(handle, "4") for handle in (db, other) * 3))
+    assert len(set(ids)) == 1
+    changed_mind = await correct(other, "four")  # another text is another correction; the latest wins
+    stored = await ConversationRepository(db).corrections_for_guild(GUILD)
+    assert [(c.id, c.corrected_answer) for c in stored] == [(ids[0], "4"), (changed_mind, "four")]
+
+
 # --- settings and channels ---------------------------------------------------------------------------
 
 

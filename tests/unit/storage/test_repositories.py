@@ -93,7 +93,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9999"
-down_revision = "0004"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -115,8 +115,10 @@ async def test_upgrade_past_the_head_keeps_rows(db: Database, tmp_path: Path) ->
 
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "9999_note.py").write_text(_NEXT_REVISION, encoding="utf-8")
-    assert await run_migrations(db.engine, alembic_config(scripts)) == ("0004", "9999")
+    (scripts / "versions" / "9999_note.py").write_text(
+        _NEXT_REVISION.format(head=SCHEMA_REVISION), encoding="utf-8"
+    )
+    assert await run_migrations(db.engine, alembic_config(scripts)) == (SCHEMA_REVISION, "9999")
 
     assert await db.current_revision() == "9999"
     async with db.engine.connect() as connection:
@@ -137,7 +139,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "9999"
-down_revision = "0004"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -155,10 +157,12 @@ async def test_sqlite_migration_that_breaks_foreign_keys_is_rolled_back(tmp_path
         await ModelVersionRepository(db).add(GUILD, "v1", job_id=job.id, metrics={})
         scripts = tmp_path / "migrations"
         shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-        (scripts / "versions" / "9999_bad.py").write_text(_NEXT_REVISION_BREAKS_KEYS, encoding="utf-8")
+        (scripts / "versions" / "9999_bad.py").write_text(
+            _NEXT_REVISION_BREAKS_KEYS.format(head=SCHEMA_REVISION), encoding="utf-8"
+        )
         with pytest.raises(MigrationError, match="model_versions"):
             await run_migrations(db.engine, alembic_config(scripts))
-        assert await db.current_revision() == "0004"
+        assert await db.current_revision() == SCHEMA_REVISION
         assert await JobRepository(db).get(GUILD, job.id) == job
     finally:
         await db.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import delete, func, select
 
 from trainer_bot.storage.coltypes import utcnow
@@ -52,6 +54,12 @@ def _correction(row: CorrectionRow) -> Correction:
         corrected_by=row.corrected_by,
         created_at=row.created_at,
     )
+
+
+def _delivery_key(guild_id: int, message_id: int, corrected_by: int, corrected_answer: str) -> str:
+    """Equal for the same correction of the same message by the same member, whoever delivers it."""
+    delivered = f"{guild_id}:{message_id}:{corrected_by}:{corrected_answer}"
+    return hashlib.sha256(delivered.encode()).hexdigest()
 
 
 def _feedback(row: FeedbackRow) -> Feedback:
@@ -125,20 +133,35 @@ class ConversationRepository:
         corrected_answer: str,
         corrected_by: int,
         turn_id: int | None = None,
+        message_id: int | None = None,
     ) -> Correction:
-        row = CorrectionRow(
-            turn_id=turn_id,
-            guild_id=guild_id,
-            channel_id=channel_id,
-            prompt=prompt,
-            old_answer=old_answer,
-            corrected_answer=corrected_answer,
-            corrected_by=corrected_by,
-            created_at=utcnow(),
+        """Store a correction of the bot's message `message_id`. Delivered again (a retried interaction,
+        a double click, another process), the same correction returns the row stored the first time;
+        another text is another correction (the latest wins). Without `message_id`, always a new row."""
+        values = {
+            "turn_id": turn_id,
+            "guild_id": guild_id,
+            "channel_id": channel_id,
+            "prompt": prompt,
+            "old_answer": old_answer,
+            "corrected_answer": corrected_answer,
+            "corrected_by": corrected_by,
+            "created_at": utcnow(),
+        }
+        if message_id is None:
+            row = CorrectionRow(**values)
+            async with self._db.transaction() as session:
+                session.add(row)
+            return _correction(row)
+        key = _delivery_key(guild_id, message_id, corrected_by, corrected_answer)
+        statement = upsert(
+            self._db.dialect_name, CorrectionRow, {**values, "delivery_key": key}, conflict=("delivery_key",)
         )
         async with self._db.transaction() as session:
-            session.add(row)
-        return _correction(row)
+            await session.execute(statement)
+            stored = await session.scalar(select(CorrectionRow).where(CorrectionRow.delivery_key == key))
+            assert stored is not None  # written in this transaction, or committed before its conflict
+        return _correction(stored)
 
     async def corrections_for_guild(self, guild_id: int, *, after_id: int = 0) -> list[Correction]:
         """Oldest first; `after_id` lets a caller fetch only corrections newer than ones it has used."""
