@@ -89,8 +89,18 @@ class PrivacyService:
     # --- housekeeping -------------------------------------------------------------------------------------------
 
     async def housekeeping(self, now: datetime | None = None) -> None:
-        """Expire old conversation turns and purge guilds that removed the bot long enough ago."""
-        now = now or datetime.now(UTC)
+        """Expire old conversation turns and purge guilds that removed the bot long enough ago.
+
+        Every bot process runs it daily on the shared database: one at a time does the work, and one
+        that finds another doing it skips this round (the same deletions again would find nothing).
+        """
+        async with self._privacy.housekeeping_turn() as mine:
+            if mine:
+                await self._expire_and_purge(now or datetime.now(UTC))
+            elif self._several_processes:
+                self._on_forgotten(None)  # the process doing it may expire turns this one's caches hold
+
+    async def _expire_and_purge(self, now: datetime) -> None:
         overrides = await self._guilds.retention_overrides()
         expired = 0
         if self.retention_days:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import text
+
 from support import shared_database
 from support.processes import run_at_once
 from trainer_bot.storage import (
@@ -17,6 +19,7 @@ from trainer_bot.storage import (
     Database,
     GuildSettingsRepository,
     ModelVersionRepository,
+    PrivacyRepository,
 )
 from trainer_bot.storage.migrate import head_revision
 
@@ -36,6 +39,17 @@ async def _turn(db: Database, author: int, bot_message_id: int) -> ConversationT
         model_version=None,
         bot_message_id=bot_message_id,
     )
+
+
+async def _warm_up(*handles: Database) -> None:
+    """Open two pooled connections per handle, so a race is not decided by who connected first."""
+
+    async def connected(handle: Database) -> None:
+        async with handle.session() as session:
+            await session.execute(text("SELECT 1"))
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(connected(handle) for handle in handles * 2))
 
 
 # --- migrations --------------------------------------------------------------------------------------
@@ -116,6 +130,55 @@ async def test_the_same_correction_delivered_at_once_is_one_row(db: Database, ot
     changed_mind = await correct(other, "four")  # another text is another correction; the latest wins
     stored = await ConversationRepository(db).corrections_for_guild(GUILD)
     assert [(c.id, c.corrected_answer) for c in stored] == [(ids[0], "4"), (changed_mind, "four")]
+
+
+# --- privacy and housekeeping ------------------------------------------------------------------------
+
+
+async def test_members_forgotten_at_once_whose_rows_cross(db: Database, other: Database, url: str) -> None:
+    """Each rated and corrected the other's answer, so each deletion reaches the other's rows."""
+    conversation = ConversationRepository(db)
+    for number in range(5):
+        mine = await _turn(db, MEMBER, bot_message_id=1_000 + number)
+        theirs = await _turn(db, OTHER_MEMBER, bot_message_id=2_000 + number)
+        await conversation.rate(theirs.id, MEMBER, 1)
+        await conversation.rate(mine.id, OTHER_MEMBER, -1)
+        for turn, by in ((theirs, MEMBER), (mine, OTHER_MEMBER)):
+            await conversation.add_correction(
+                guild_id=GUILD,
+                channel_id=CHANNEL,
+                message_id=turn.bot_message_id or 0,
+                prompt=turn.prompt,
+                old_answer=turn.answer,
+                corrected_answer="better",
+                corrected_by=by,
+                turn_id=turn.id,
+            )
+
+    await _warm_up(db, other)
+    await asyncio.gather(
+        PrivacyRepository(db).forget(MEMBER),
+        PrivacyRepository(other).forget(OTHER_MEMBER),
+        PrivacyRepository(other).forget(MEMBER),  # asked twice: the second finds nothing left
+    )
+    await asyncio.to_thread(
+        run_at_once, shared_database.forget, [(url, MEMBER), (url, OTHER_MEMBER), (url, MEMBER)]
+    )
+    exported = await PrivacyRepository(db).export(MEMBER)
+    assert not any(exported.values())
+    assert not any((await PrivacyRepository(db).export(OTHER_MEMBER)).values())
+
+
+async def test_only_one_process_at_a_time_does_the_housekeeping(db: Database, other: Database) -> None:
+    async with (
+        PrivacyRepository(db).housekeeping_turn() as first,
+        PrivacyRepository(other).housekeeping_turn() as second,
+    ):
+        assert first
+        # SQLite serves one process, which never races itself; PostgreSQL's other processes skip.
+        assert second is (db.dialect_name == "sqlite")
+    async with PrivacyRepository(other).housekeeping_turn() as later:
+        assert later  # released when the first was done
 
 
 # --- settings and channels ---------------------------------------------------------------------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Delete, delete, or_, select
 
+from trainer_bot.storage.concurrency import lock_for_transaction, turn_of
 from trainer_bot.storage.db import Database
 from trainer_bot.storage.repositories._sql import rowcount
 from trainer_bot.storage.tables import (
@@ -21,6 +24,13 @@ from trainer_bot.storage.tables import (
     TestRunRow,
     TrainingJobRow,
 )
+
+# Every deletion here takes this lock first, so deletions from several processes take turns: a member's
+# deletion reaches other members' rows (ratings of their answers, corrections of them), and two such
+# deletions at once could lock each other's rows in opposite orders (PostgreSQL; SQLite has one writer).
+DELETIONS_LOCK = "privacy-deletions"
+# Only the process holding it does the daily housekeeping; the others skip that round.
+HOUSEKEEPING_TURN = "privacy-housekeeping"
 
 # What a member wrote, by table and the column that names them as its author.
 _AUTHORED = (
@@ -62,6 +72,7 @@ class PrivacyRepository:
         no longer linked to them."""
         counts: dict[str, int] = {}
         async with self._db.transaction() as session:
+            await lock_for_transaction(session, DELETIONS_LOCK)
             for table, author in reversed(_AUTHORED):  # ratings before the turns they rate
                 result = await session.execute(delete(table).where(author == user_id))
                 counts[table.__tablename__] = rowcount(result)
@@ -81,6 +92,7 @@ class PrivacyRepository:
                 )
             )
         async with self._db.transaction() as session:
+            await lock_for_transaction(session, DELETIONS_LOCK)
             return rowcount(await session.execute(statement))
 
     async def purge_guild(self, guild_id: int) -> int:
@@ -99,11 +111,19 @@ class PrivacyRepository:
         )
         deleted = 0
         async with self._db.transaction() as session:
+            await lock_for_transaction(session, DELETIONS_LOCK)
             turns = select(ConversationTurnRow.id).where(ConversationTurnRow.guild_id == guild_id)
             deleted += rowcount(await session.execute(delete(RatingRow).where(RatingRow.turn_id.in_(turns))))
             for table in tables[1:]:
                 deleted += rowcount(await session.execute(delete(table).where(table.guild_id == guild_id)))
         return deleted
+
+    @asynccontextmanager
+    async def housekeeping_turn(self) -> AsyncIterator[bool]:
+        """Whether this process does the housekeeping now (True while the block runs), or another
+        process sharing the database is doing it (False: skip). Deletions are idempotent either way."""
+        async with turn_of(self._db.engine, HOUSEKEEPING_TURN) as mine:
+            yield mine
 
 
 def _plain(value: Any) -> Any:
