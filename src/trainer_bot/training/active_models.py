@@ -3,6 +3,10 @@
 Loaded models are kept in a least-recently-used cache within a memory budget (MODEL_CACHE_MB), so a bot
 in thousands of guilds holds the models of the guilds that are talking and reads the others' files
 again when they speak (a 10-label model with 1,000 pairs loads in ~20 ms).
+
+Another process may publish a guild's next version (a training worker, another shard): a cached model is
+served for at most ACTIVE_RECHECK_SECONDS before the database is asked again which version is active, so
+every process answers with the newest version within that time, at one small query per guild.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +43,8 @@ def signing_key(path: Path) -> bytes:
 
 
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+# How long a cached model is served before the database is asked whether it is still the active one.
+ACTIVE_RECHECK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class ActiveModels:
         *,
         keep_versions: int = 5,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
+        recheck_after: float = ACTIVE_RECHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._workspaces = workspaces
         self._versions = versions
@@ -65,22 +74,31 @@ class ActiveModels:
             maxsize=cache_bytes, getsizeof=lambda loaded: loaded.size
         )
         self._refused: dict[int, str] = {}  # guild -> its active version that failed verification
+        self._recheck_after = recheck_after
+        self._clock = clock
+        self._confirmed: dict[int, float] = {}  # guild -> when the database last named its cached version
         self._locks: dict[int, asyncio.Lock] = {}
 
     def store(self, guild_id: int) -> ModelStore:
         return ModelStore(self._workspaces.for_guild(guild_id).models_dir, self._secret)
 
     async def current(self, guild_id: int) -> tuple[str, TrainedModel] | None:
-        """The guild's active (version, model), served from memory while it stays in the cache."""
+        """The guild's active (version, model), served from memory while it stays in the cache and the
+        database named it active less than ACTIVE_RECHECK_SECONDS ago."""
         cached = self._cache.get(guild_id)
-        if cached is not None:
+        if cached is not None and self._confirmed_lately(guild_id):
             return cached.version, cached.model
         async with self._locks.setdefault(guild_id, asyncio.Lock()):
-            if (cached := self._cache.get(guild_id)) is not None:
+            cached = self._cache.get(guild_id)
+            if cached is not None and self._confirmed_lately(guild_id):
                 return cached.version, cached.model
             record = await self._versions.active(guild_id)
             if record is None or self._refused.get(guild_id) == record.version:
+                self._cache.pop(guild_id, None)  # another process may have purged the guild
                 return None
+            if cached is not None and cached.version == record.version:
+                self._confirmed[guild_id] = self._clock()
+                return cached.version, cached.model
             try:
                 loaded = await asyncio.to_thread(self._load, guild_id, record.version)
             except ModelStoreError as exc:
@@ -90,6 +108,10 @@ class ActiveModels:
                 return None
             self._remember(guild_id, loaded)
             return loaded.version, loaded.model
+
+    def _confirmed_lately(self, guild_id: int) -> bool:
+        confirmed = self._confirmed.get(guild_id)
+        return confirmed is not None and self._clock() - confirmed < self._recheck_after
 
     def _load(self, guild_id: int, version: str) -> _Loaded:
         model = self.store(guild_id).load(version)
@@ -107,6 +129,7 @@ class ActiveModels:
             )
             return
         self._cache[guild_id] = loaded  # evicts the least recently used models beyond the budget
+        self._confirmed[guild_id] = self._clock()
 
     @property
     def cached_bytes(self) -> int:
@@ -117,6 +140,7 @@ class ActiveModels:
         """The guild's data is gone: nothing of it stays in memory."""
         self._cache.pop(guild_id, None)
         self._refused.pop(guild_id, None)
+        self._confirmed.pop(guild_id, None)
 
     async def reload(self, guild_id: int) -> None:
         """Another process made a new version active: the next `current` reads it. After any load under
