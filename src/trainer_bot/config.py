@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     # Where /train jobs run: "local" in this process's threads; "procrastinate" on a task queue in the same
     # PostgreSQL, run by `trainer-bot worker` processes; "auto": procrastinate on PostgreSQL, local on SQLite.
     job_queue: Literal["auto", "local", "procrastinate"] = "auto"
+    # When a `trainer-bot worker` counts as dead and what happens to its jobs: it writes a heartbeat every
+    # JOB_HEARTBEAT_SECONDS; one silent for JOB_STALLED_AFTER_SECONDS is dead, which a sweep on the other
+    # workers notices (every JOB_SWEEP_SECONDS, a cron step) and runs its jobs again, JOB_MAX_RUNS in all.
+    job_heartbeat_seconds: float = Field(default=10.0, gt=0, le=3600)
+    job_stalled_after_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    job_sweep_seconds: int = Field(default=30, ge=1, le=59)
+    job_max_runs: int = Field(default=3, ge=1, le=100)
     model_keep_versions: int = Field(default=5, ge=1, le=1000)  # older model versions are deleted
     model_cache_mb: int = Field(default=256, ge=8, le=1_000_000)  # loaded guild models kept in memory
     # Members' data: conversation turns older than this are deleted (0: kept until a member asks);
@@ -261,6 +268,34 @@ class Settings(BaseSettings):
             raise ValueError(
                 "JOB_QUEUE=procrastinate needs PostgreSQL: set DATABASE_URL=postgresql+asyncpg://..., "
                 "or JOB_QUEUE=local"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _several_processes_share_postgres(self) -> Settings:
+        """SHARD_IDS means several bot processes on one database: SQLite cannot be shared safely between
+        processes (least of all over a shared volume), and a process running jobs in its own threads fails
+        every unfinished job at start, the other processes' running ones included."""
+        if not self.shard_ids:
+            return self
+        if not self.uses_postgres:
+            raise ValueError(
+                "SHARD_IDS (several processes) needs PostgreSQL: SQLite cannot be shared by several "
+                "processes; set DATABASE_URL=postgresql+asyncpg://..., the same in every process"
+            )
+        if self.job_queue == "local":
+            raise ValueError(
+                "SHARD_IDS (several processes) needs JOB_QUEUE=auto or procrastinate: with JOB_QUEUE=local "
+                "each process would fail the jobs the others are running; train with `trainer-bot worker`"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _stall_timings_fit(self) -> Settings:
+        if self.job_stalled_after_seconds <= self.job_heartbeat_seconds:
+            raise ValueError(
+                "JOB_STALLED_AFTER_SECONDS must be longer than JOB_HEARTBEAT_SECONDS: a worker would be "
+                "taken for dead between two heartbeats"
             )
         return self
 

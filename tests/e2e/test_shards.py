@@ -1,7 +1,7 @@
 """Two bot processes, each holding one shard of two: every guild is served by its shard's holder alone.
 
-Both bots run in this test's process (real hikari, real sockets) on one DATA_DIR and, where PostgreSQL
-is installed, one database, as two processes of a deployment would.
+Both bots run in this test's process (real hikari, real sockets) on one DATA_DIR and one PostgreSQL
+database, as two processes of a deployment must (SQLite cannot be shared by several processes).
 """
 
 from __future__ import annotations
@@ -59,13 +59,8 @@ class Deployment:
         await self.bots.pop(shard).stop()
 
 
-async def empty_postgres(request: pytest.FixtureRequest) -> str | None:
-    """The run's PostgreSQL, emptied; None where it is not installed (each bot then has its own SQLite,
-    which is enough here: each guild lives in one process)."""
-    try:
-        url = str(request.getfixturevalue("postgres_url"))
-    except pytest.skip.Exception:
-        return None
+async def empty_postgres(url: str) -> str:
+    """The run's PostgreSQL, emptied of what earlier tests left."""
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -97,22 +92,20 @@ async def members(emulator: DiscordEmulator, guilds: dict[int, list[Guild]]) -> 
 
 @pytest.fixture
 async def deployment(
-    request: pytest.FixtureRequest,
+    postgres_url: str,
     settings_for: Callable[..., Settings],
     data_dir: Path,
-    tmp_path: Path,
     log_guard: LogGuard,
 ) -> AsyncIterator[Deployment]:
-    shared_database = await empty_postgres(request)
+    shared_database = await empty_postgres(postgres_url)
 
     def make_settings(shard: int) -> Settings:
-        database = shared_database or f"sqlite+aiosqlite:///{tmp_path / f'shard-{shard}.db'}"
         overrides: dict[str, Any] = {
             "voice": False,
             "dev_guilds": (),  # global commands, as a sharded bot has
             "data_dir": data_dir,  # one DATA_DIR for both
-            "database_url": database,
-            "job_queue": "local",
+            "database_url": shared_database,
+            "job_queue": "procrastinate",  # the only queue several processes may share
             "shard_ids": (shard,),
             "shard_count": SHARDS,
         }

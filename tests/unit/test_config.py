@@ -200,10 +200,15 @@ def test_the_queue_on_sqlite_is_refused_in_one_line(monkeypatch: pytest.MonkeyPa
     assert "\n" not in str(refused.value)
 
 
+POSTGRES = "postgresql+asyncpg://bot@db/bot"
+
+
 def sharding_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str]) -> Settings:
+    """Settings from `env`, on PostgreSQL (which several processes need) unless `env` names a database."""
     monkeypatch.chdir(tmp_path)
-    for name in ("SHARD_IDS", "SHARD_COUNT", "SYNC_COMMANDS"):
+    for name in ("SHARD_IDS", "SHARD_COUNT", "SYNC_COMMANDS", "JOB_QUEUE"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", POSTGRES)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return load_settings()
@@ -260,6 +265,60 @@ def test_a_wrong_shard_setting_is_one_line(
     with pytest.raises(ConfigError, match=f"^{re.escape(message)}") as refused:
         sharding_settings(monkeypatch, tmp_path, env)
     assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"DATABASE_URL": "sqlite+aiosqlite:///bot.db"},
+            "SHARD_IDS (several processes) needs PostgreSQL: SQLite cannot be shared by several processes",
+        ),
+        ({"DATABASE_URL": ""}, "SHARD_IDS (several processes) needs PostgreSQL"),
+        ({"JOB_QUEUE": "local"}, "SHARD_IDS (several processes) needs JOB_QUEUE=auto or procrastinate"),
+    ],
+)
+def test_several_processes_need_postgresql_and_the_task_queue(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: dict[str, str], message: str
+) -> None:
+    """Each process's own job threads would fail the jobs the others run, and SQLite is no shared store."""
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}") as refused:
+        sharding_settings(monkeypatch, tmp_path, {"SHARD_IDS": "1", "SHARD_COUNT": "2"} | env)
+    assert "\n" not in str(refused.value)
+
+
+def test_several_processes_on_postgresql_queue_their_jobs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = sharding_settings(monkeypatch, tmp_path, {"SHARD_IDS": "1", "SHARD_COUNT": "2"})
+    assert settings.queued_jobs
+    alone = sharding_settings(monkeypatch, tmp_path, {"DATABASE_URL": "", "JOB_QUEUE": "local"})
+    assert not alone.queued_jobs, "one process may keep SQLite and its own job threads"
+
+
+def test_stall_timings_are_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from trainer_bot.worker import StallPolicy
+
+    monkeypatch.chdir(tmp_path)
+    assert StallPolicy.from_settings(load_settings()) == StallPolicy()
+    for name, value in {
+        "JOB_HEARTBEAT_SECONDS": "0.5",
+        "JOB_STALLED_AFTER_SECONDS": "3",
+        "JOB_SWEEP_SECONDS": "1",
+        "JOB_MAX_RUNS": "2",
+    }.items():
+        monkeypatch.setenv(name, value)
+    stall = StallPolicy.from_settings(load_settings())
+    assert (stall.heartbeat_seconds, stall.stalled_after_seconds, stall.sweep_every_seconds) == (0.5, 3.0, 1)
+    assert stall.max_attempts == 2
+
+    monkeypatch.setenv("JOB_STALLED_AFTER_SECONDS", "0.5")
+    with pytest.raises(ConfigError, match=r"^JOB_STALLED_AFTER_SECONDS must be longer than JOB_HEARTBEAT_"):
+        load_settings()
+    monkeypatch.setenv("JOB_STALLED_AFTER_SECONDS", "3")
+    monkeypatch.setenv("JOB_SWEEP_SECONDS", "60")
+    with pytest.raises(ConfigError, match=r"^JOB_SWEEP_SECONDS is invalid"):
+        load_settings()
 
 
 def test_a_process_holds_the_guilds_of_its_shards_only() -> None:
