@@ -58,6 +58,16 @@ class StallPolicy:
     max_attempts: int = 3  # runs of one job in all, before it is marked failed ("interrupted")
     shutdown_seconds: float = 30.0  # a stopped worker's running jobs get this long to finish
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StallPolicy:
+        """The JOB_* settings; the shutdown grace stays fixed (SIGTERM's contract with the operator)."""
+        return cls(
+            heartbeat_seconds=settings.job_heartbeat_seconds,
+            stalled_after_seconds=settings.job_stalled_after_seconds,
+            sweep_every_seconds=settings.job_sweep_seconds,
+            max_attempts=settings.job_max_runs,
+        )
+
 
 class TrainingWorker:
     def __init__(self, settings: Settings, *, queue: str = QUEUE, stall: StallPolicy | None = None) -> None:
@@ -66,7 +76,7 @@ class TrainingWorker:
         self._settings = settings
         self._database_url = settings.database_url
         self._queue = queue
-        self._stall = stall or StallPolicy()
+        self._stall = stall or StallPolicy.from_settings(settings)
         # Each running job holds a connection; the listener and the heartbeat one each.
         self.app = make_app(self._database_url, max_connections=settings.training_workers + 3)
         self._database: Database | None = None
