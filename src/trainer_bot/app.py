@@ -32,6 +32,7 @@ from trainer_bot.llm.engine import LanguageModelError
 from trainer_bot.llm.factory import language_model_for
 from trainer_bot.plugins import _pipeline as pipeline
 from trainer_bot.plugins._language import caller_translator, command_localizations
+from trainer_bot.plugins._resumed_jobs import ResumedJobAnnouncer
 from trainer_bot.plugins._voice_gateway import HikariVoiceGateway
 from trainer_bot.speech.audio_server import AudioServer
 from trainer_bot.speech.listening import Listening
@@ -64,6 +65,8 @@ from trainer_bot.workspace.service import FileService
 
 if TYPE_CHECKING:
     import linkd
+
+    from trainer_bot.training.queued import QueuedJobs
 
 _LOGGER = logging.getLogger("trainer_bot")
 
@@ -128,6 +131,8 @@ class TrainerBot:
         self._resources = contextlib.AsyncExitStack()
         # Closed while the gateway is still up: leaving voice channels goes through it.
         self._gateway_users = contextlib.AsyncExitStack()
+        self._queued: QueuedJobs | None = None  # JOB_QUEUE=procrastinate: the jobs this process follows
+        self._preferences: GuildPreferences | None = None
         self.bot.subscribe(hikari.StartingEvent, self._on_starting)
         self.bot.subscribe(hikari.StoppingEvent, self._on_stopping)
         self.bot.subscribe(hikari.ShardReadyEvent, self._on_ready)
@@ -166,6 +171,7 @@ class TrainerBot:
             default_voice=settings.tts_voice,
         )
         registry.register_value(GuildPreferences, preferences)
+        self._preferences = preferences
         listening = Listening(transcriber_for(settings), preferences, max_bytes=settings.stt_max_bytes)
         self._resources.push_async_callback(listening.close)
         registry.register_value(Listening, listening)
@@ -283,7 +289,7 @@ class TrainerBot:
         await app.open_async()
         self._resources.push_async_callback(app.close_async)
         await ensure_schema(self.settings.database_url, app)
-        queued = QueuedJobs(app, jobs, models)
+        self._queued = queued = QueuedJobs(app, jobs, models)
         self._resources.push_async_callback(queued.close)
         _LOGGER.info("training jobs go to the task queue: run `trainer-bot worker` to train")
         return queued
@@ -347,7 +353,18 @@ class TrainerBot:
         )
         # hikari asks for a count with ids; both None: every shard of Discord's recommended count.
         await self.bot.start(check_for_updates=False, shard_ids=shards.ids or None, shard_count=shards.count)
+        await self._resume_jobs()
         _freeze_start_up_heap()
+
+    async def _resume_jobs(self) -> None:
+        """The workers ran on while this process was down: follow its guilds' unfinished jobs again, and
+        tell each job's channel how it ends (the members' replies died with the old process's interactions)."""
+        if self._queued is None:
+            return
+        assert self._preferences is not None
+        announcer = ResumedJobAnnouncer(self.bot.rest, self.bot.cache, self.translations, self._preferences)
+        if resumed := await self._queued.resume(self.settings.shards.holds, announcer):
+            _LOGGER.info("following %d unfinished training job(s) again", resumed)
 
     async def stop(self) -> None:
         await self._gateway_users.aclose()

@@ -3,7 +3,8 @@
 The job runs in a `trainer-bot worker` process, maybe on another machine; the bot hears of it only
 through the job's row, read every `poll_interval`, and tells `on_update` each change, in order, as the
 local runner does. When the job made a new version active, this process's cached model is dropped
-first, so the next answer (and the member reading the update) gets the new one.
+first, so the next answer (and the member reading the update) gets the new one. A restarted bot
+follows its guilds' unfinished jobs again (`resume`): the workers ran on while it was down.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from trainer_bot.storage import JobRepository, TrainingJob
@@ -66,12 +68,24 @@ class QueuedJobs:
             await self._jobs.finish_failure(job.id, INTERNAL_ERROR)
             raise
         log.info("job %d queued for guild %d on the task queue", job.id, job.guild_id)
+        self._start_following(job, on_update)
+        return job.id
+
+    async def resume(self, holds: Callable[[int], bool], on_update: UpdateCallback) -> int:
+        """Follow again the unfinished jobs of the guilds `holds` (this process's shards), which a previous
+        run of this process deferred and lost track of when it stopped; the workers still run them.
+        Returns how many."""
+        resumed = [job for job in await self._jobs.unfinished() if holds(job.guild_id)]
+        for job in resumed:
+            self._start_following(job, on_update)
+        return len(resumed)
+
+    def _start_following(self, job: TrainingJob, on_update: UpdateCallback | None) -> None:
         follower = asyncio.get_running_loop().create_task(
             self._follow(job, on_update), name=f"follow-{job.id}"
         )
         self._followers.add(follower)
         follower.add_done_callback(self._followers.discard)
-        return job.id
 
     async def _follow(self, job: TrainingJob, on_update: UpdateCallback | None) -> None:
         shown = _visible(job)

@@ -173,6 +173,14 @@ def model_live_text(job: TrainingJob, trainer_mention: str) -> Message:
     )
 
 
+def job_ended_text(job: TrainingJob, trainer_mention: str) -> Message:
+    """What the channel hears when a job the bot followed again after a restart ends: the trainer's own
+    reply can no longer be edited (the interaction died with the process that answered it)."""
+    if job.status is JobStatus.SUCCEEDED and job.model_version is not None:
+        return model_live_text(job, trainer_mention)
+    return joined([trainer_mention, " ", job_text(job, 0)])
+
+
 def _rough(metrics: dict[str, Any]) -> bool:
     """Whether training noted its held-out figures are mostly chance (too few examples). Read from the
     notes' English, which rows from before notes were kept as messages have too."""

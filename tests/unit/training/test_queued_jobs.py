@@ -202,3 +202,27 @@ async def test_a_worker_killed_mid_job_leaves_it_to_another_worker(
     final = await bot.jobs.by_id(job.id)
     assert final is not None and final.status is JobStatus.SUCCEEDED, final
     assert (await bot.models.current(guild)) is not None
+
+
+async def test_a_restarted_bot_follows_the_unfinished_jobs_of_its_own_guilds_again(
+    bot: Bot, settings: Settings, queue: str
+) -> None:
+    """The jobs outlive the process that deferred them; the next one holding their guilds hears how they end."""
+    held, elsewhere = random.randrange(10**17, 10**18), random.randrange(10**17, 10**18)
+    jobs = bot.jobs
+    running = await jobs.create(held, USER, CHANNEL, [])
+    assert await jobs.mark_running(running.id)
+    waiting = await jobs.create(held, USER, CHANNEL, [])
+    other = await jobs.create(elsewhere, USER, CHANNEL, [])
+    recorder = Recorder()
+
+    assert await bot.queued.resume(lambda guild_id: guild_id != elsewhere, recorder) == 2
+    await jobs.finish_failure(running.id, "interrupted")
+    await jobs.finish_failure(other.id, "interrupted")
+    await asyncio.wait_for(recorder.done.wait(), 10)
+    assert await jobs.mark_running(waiting.id)
+    assert await jobs.finish_success(waiting.id, {"accuracy": 1.0}, None)
+    await asyncio.sleep(1.0)  # polled every 0.2 s
+    ended = [(update.id, update.status) for update in recorder.updates if update.status.finished]
+    assert ended == [(running.id, JobStatus.FAILED), (waiting.id, JobStatus.SUCCEEDED)]
+    assert other.id not in {update.id for update in recorder.updates}, "another process's guild"

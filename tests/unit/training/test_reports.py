@@ -100,6 +100,13 @@ def test_job_lists_and_announcements() -> None:
     assert live == "🧠 New model `v2` is live, trained by <@2> (held-out accuracy 87.5%)."
 
 
+def test_a_job_followed_again_after_a_restart_ends_in_its_channel_naming_the_trainer() -> None:
+    live = job(JobStatus.SUCCEEDED, model_version="v2", metrics=METRICS)
+    assert str(reports.job_ended_text(live, "<@2>")) == str(reports.model_live_text(live, "<@2>"))
+    failed = str(reports.job_ended_text(job(JobStatus.FAILED, error="interrupted"), "<@2>"))
+    assert failed.startswith("<@2> Training job **#7** failed: ") and "previous model stays active" in failed
+
+
 def test_exported_cells_never_run_as_formulas_and_labels_never_break_markdown() -> None:
     item = ItemResult('=HYPERLINK("http://evil")', "@sum", 0.5, "-2+3", False)
     result = EvaluationResult(

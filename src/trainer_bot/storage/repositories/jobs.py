@@ -193,6 +193,15 @@ class JobRepository:
             )
             return rowcount(await session.execute(interrupted))
 
+    async def unfinished(self) -> list[TrainingJob]:
+        """Every queued or running job, oldest first (a restarted bot follows its guilds' ones again)."""
+        statement = (
+            select(TrainingJobRow).where(TrainingJobRow.status.in_(_UNFINISHED)).order_by(TrainingJobRow.id)
+        )
+        async with self._db.session() as session:
+            rows = (await session.scalars(statement)).all()
+        return [_record(row) for row in rows]
+
     async def get(self, guild_id: int, job_id: int) -> TrainingJob | None:
         """The job, only if it belongs to `guild_id`: members must not read other guilds' jobs."""
         statement = select(TrainingJobRow).where(
