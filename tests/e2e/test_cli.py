@@ -21,6 +21,7 @@ import trainer_bot
 from discord_sandbox import DiscordEmulator
 from discord_sandbox.lavalink import FakeLavalinkNode
 from discord_sandbox.state import Member
+from trainer_bot.storage.migrate import SCHEMA_REVISION
 
 
 async def test_run_serves_commands_and_stops_cleanly_on_sigterm(
@@ -235,7 +236,10 @@ async def test_check_reports_each_part_and_fails_on_a_wrong_lavalink_password_or
     parts = {line[:16].strip(): line[16:] for line in out.splitlines()}  # part, then status and detail
     assert status == 0, out
     assert all(row.startswith("ok") for row in parts.values()), out
-    assert "migrated to revision 0003" in parts["database"] and "tiny.en-bundled" in parts["speech model"]
+    assert (
+        f"migrated to revision {SCHEMA_REVISION}" in parts["database"]
+        and "tiny.en-bundled" in parts["speech model"]
+    )
     assert "SmolLM2" in parts["language model"] and "answered in" in parts["language model"]
     assert "Lavalink 4" in parts["lavalink"] and set(parts) >= {"discord", "audio url"}
 
