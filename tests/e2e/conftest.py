@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from discord_sandbox import DiscordEmulator
 from discord_sandbox.lavalink import FakeLavalinkNode
@@ -25,6 +27,16 @@ async def answer_to(emulator: DiscordEmulator, question: Message, timeout: float
         timeout,
         f"an answer to {question.content[:40]!r}",
     )
+
+
+async def empty_postgres(url: str) -> str:
+    """The run's PostgreSQL (the `postgres_url` fixture), emptied of what earlier tests left."""
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+    return url
 
 
 @pytest.fixture

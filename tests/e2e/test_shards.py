@@ -13,8 +13,6 @@ from typing import Any
 
 import hikari
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from discord_sandbox import DiscordEmulator
 from discord_sandbox.sharding import shard_of
@@ -23,7 +21,7 @@ from support.logguard import LogGuard
 from trainer_bot.app import TrainerBot
 from trainer_bot.config import Settings
 
-from .conftest import answer_to
+from .conftest import answer_to, empty_postgres
 
 SHARDS = 2
 GUILDS_PER_SHARD = 3
@@ -57,16 +55,6 @@ class Deployment:
 
     async def stop(self, shard: int) -> None:
         await self.bots.pop(shard).stop()
-
-
-async def empty_postgres(url: str) -> str:
-    """The run's PostgreSQL, emptied of what earlier tests left."""
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-    return url
 
 
 @pytest.fixture
