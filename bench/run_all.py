@@ -26,7 +26,7 @@ from _pairs import MISSING, Comparison, Spread, ratio_text, read_summary
 
 BENCH = Path(__file__).resolve().parent
 README = BENCH.parent / "README.md"
-BENCHMARKS = ("startup", "interactions", "train", "stt", "voice", "chat")
+BENCHMARKS = ("startup", "interactions", "train", "stt", "voice", "chat", "scale")
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
