@@ -170,7 +170,6 @@ def _load(path: Path, threads: int, context_tokens: int) -> Llama:
         # meanwhile. So the loader talks, into a buffer, and llama.cpp's own log is held to errors. Only
         # sys.stderr is redirected (the loader prints nothing else; logging keeps its own streams): the
         # load runs beside the start, and stdout carries what the CLI prints, e.g. the sandbox's address.
-        logging.getLogger(LLAMA_CPP_LOGGER).setLevel(logging.ERROR)
         with contextlib.redirect_stderr(io.StringIO()):
             llama = Llama(
                 model_path=str(path),
@@ -180,6 +179,8 @@ def _load(path: Path, threads: int, context_tokens: int) -> Llama:
                 verbose=True,
             )
         llama.verbose = False  # no timings printed after each answer
+        # verbose=True set llama.cpp's log to debug; from now on (every answer) errors only.
+        logging.getLogger(LLAMA_CPP_LOGGER).setLevel(logging.ERROR)
     except Exception as exc:  # a bad file is a ValueError, RuntimeError or OSError, depending on the damage
         raise ModelDown(f"cannot load the model {path.name}: {exc}") from exc
     log.info(
