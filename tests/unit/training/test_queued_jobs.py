@@ -8,13 +8,16 @@ import os
 import random
 import signal
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from trainer_bot.config import Settings
+from trainer_bot.ml import train_model
 from trainer_bot.storage import (
     ConversationRepository,
     Database,
@@ -24,6 +27,7 @@ from trainer_bot.storage import (
     ModelVersionRepository,
     TrainingJob,
 )
+from trainer_bot.training import work
 from trainer_bot.training.active_models import ActiveModels, signing_key
 from trainer_bot.training.catalog import DatasetCatalog, UploadedFile
 from trainer_bot.training.parsing import DatasetLimits
@@ -135,8 +139,15 @@ async def worker_running(settings: Settings, queue: str) -> AsyncIterator[Traini
 
 
 async def test_a_job_deferred_by_the_bot_runs_on_a_worker_and_the_bot_follows_it(
-    bot: Bot, settings: Settings, queue: str
+    bot: Bot, settings: Settings, queue: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Training 120 rows takes less than one poll on a quiet machine; a second of it lets the follower
+    # see the job running, as a member's reply does for any real training.
+    def slower(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(1.0)
+        return train_model(*args, **kwargs)
+
+    monkeypatch.setattr(work, "train_model", slower)
     guild = random.randrange(10**17, 10**18)
     job, recorder = await bot.train(guild, reviews_csv(120))
     assert job.status is JobStatus.QUEUED
