@@ -50,6 +50,7 @@ from trainer_bot.storage import (
     PrivacyRepository,
     TestRunRepository,
 )
+from trainer_bot.storage.notices import ForgottenListener, announce_forgotten
 from trainer_bot.training.active_models import ActiveModels, signing_key
 from trainer_bot.training.catalog import DatasetCatalog
 from trainer_bot.training.evaluation import TestService
@@ -259,9 +260,14 @@ class TrainerBot:
             several_processes=not self.settings.shards.everything,
         )
         registry.register_value(PrivacyService, privacy)
+            tell_others=lambda guild_id: announce_forgotten(database, guild_id),
         self._background(privacy.run_daily(), "housekeeping")
 
     async def _open_training(
+        # Deletions made by the other bot processes on the same PostgreSQL (storage.notices).
+        listener = ForgottenListener(database, forgotten)
+        listener.start()
+        self._resources.push_async_callback(listener.close)
         self, registry: linkd.Registry, database: Database, workspaces: Workspaces, models: ActiveModels
     ) -> None:
         limits = DatasetLimits(max_file_bytes=self.settings.max_upload_bytes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from trainer_bot.errors import UserError
@@ -32,9 +32,13 @@ class PrivacyService:
         retention_days: int,
         grace_days: int,
         on_forgotten: Callable[[int | None], None] = lambda guild_id: None,
+        tell_others: Callable[[int | None], Awaitable[None]] | None = None,
         several_processes: bool = False,
     ) -> None:
         """`on_forgotten(guild_id)`: drop caches built from data just deleted (None: every guild).
+
+        `tell_others(guild_id)`: the same news for the other processes on the database, once the deletion
+        committed (their caches hold other guilds' data, built from the same members' corrections).
 
         `several_processes`: other processes run the same housekeeping on the same database, so turns this
         process's caches were built from may have expired in another's run; each run then drops them.
@@ -45,6 +49,7 @@ class PrivacyService:
         self.retention_days = retention_days
         self.grace_days = grace_days
         self._on_forgotten = on_forgotten
+        self._tell_others = tell_others
         self._several_processes = several_processes
 
     # --- what a member asks -------------------------------------------------------------------------------
@@ -58,7 +63,7 @@ class PrivacyService:
     async def forget(self, user_id: int) -> dict[str, int]:
         """Delete what the member wrote in every guild; how many of each kind went."""
         counts = await self._privacy.forget(user_id)
-        self._on_forgotten(None)
+        await self._forgotten(None)
         _LOGGER.info("forgot the data of a member: %s", counts)  # the count, never the member's id
         return counts
 
@@ -109,15 +114,25 @@ class PrivacyService:
             )
         for guild_id, days in overrides.items():
             expired += await self._privacy.delete_turns_before(now - timedelta(days=days), guild_id=guild_id)
-        if expired or self._several_processes:
+        if expired:
+            await self._forgotten(None)
+        elif self._several_processes:
             self._on_forgotten(None)
         if expired:
             _LOGGER.info("expired %d conversation turn(s)", expired)
         for guild_id in await self._guilds.left_before(now - timedelta(days=self.grace_days)):
             rows = await self._privacy.purge_guild(guild_id)
             await asyncio.to_thread(self._workspaces.remove, guild_id)
-            self._on_forgotten(guild_id)
+            await self._forgotten(guild_id)
             _LOGGER.info("purged guild %s (%d rows and its workspace)", guild_id, rows)
+
+    async def _forgotten(self, guild_id: int | None) -> None:
+        self._on_forgotten(guild_id)
+        if self._tell_others is not None:
+            try:
+                await self._tell_others(guild_id)
+            except Exception:  # the deletion stands; the others see it at their next re-listen or restart
+                _LOGGER.exception("could not tell the other processes about a deletion")
 
     async def run_daily(self) -> None:
         """Housekeeping now and then once a day, until cancelled."""
