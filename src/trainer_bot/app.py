@@ -133,6 +133,7 @@ class TrainerBot:
         # Closed while the gateway is still up: leaving voice channels goes through it.
         self._gateway_users = contextlib.AsyncExitStack()
         self._queued: QueuedJobs | None = None  # JOB_QUEUE=procrastinate: the jobs this process follows
+        self._ready = asyncio.Event()  # set once the gateway is ready: work that can wait starts then
         self._preferences: GuildPreferences | None = None
         self.bot.subscribe(hikari.StartingEvent, self._on_starting)
         self.bot.subscribe(hikari.StoppingEvent, self._on_stopping)
@@ -199,10 +200,10 @@ class TrainerBot:
         self._resources.push_async_callback(model.close)
         _LOGGER.info("chat answers are written by %s", model.name)
         if isinstance(model, EmbeddedModel):
-            # Loaded beside the start rather than before it (importing llama.cpp and mapping the file
-            # took ~0.4 s of start-up): a wrong LLM_MODEL is still said within a second, and an answer
-            # asked for meanwhile waits for this same load.
-            self._background(self._load_language_model(model), "load-language-model")
+            # Loaded once the gateway is ready rather than before (importing llama.cpp and mapping the
+            # file took ~0.4 s, and beside the start it slowed READY by as much): a wrong LLM_MODEL is
+            # still said within a second of READY, and an answer asked for meanwhile waits for this load.
+            self._background(self._load_language_model(model, after=self._ready), "load-language-model")
         return ModelAnswers(
             model,
             conversation,
@@ -214,8 +215,10 @@ class TrainerBot:
         )
 
     @staticmethod
-    async def _load_language_model(model: EmbeddedModel) -> None:
-        """Loaded at start, so a wrong LLM_MODEL file is said now and the first answer is not slower."""
+    async def _load_language_model(model: EmbeddedModel, *, after: asyncio.Event) -> None:
+        """Loaded once `after` is set (the gateway is ready), so a wrong LLM_MODEL file is said at once and
+        the first answer is not slower."""
+        await after.wait()
         try:
             await model.load()
         except LanguageModelError as exc:
@@ -257,17 +260,17 @@ class TrainerBot:
             retention_days=self.settings.retention_days,
             grace_days=self.settings.guild_data_grace_days,
             on_forgotten=forgotten,
+            tell_others=lambda guild_id: announce_forgotten(database, guild_id),
             several_processes=not self.settings.shards.everything,
         )
         registry.register_value(PrivacyService, privacy)
-            tell_others=lambda guild_id: announce_forgotten(database, guild_id),
-        self._background(privacy.run_daily(), "housekeeping")
-
-    async def _open_training(
         # Deletions made by the other bot processes on the same PostgreSQL (storage.notices).
         listener = ForgottenListener(database, forgotten)
         listener.start()
         self._resources.push_async_callback(listener.close)
+        self._background(privacy.run_daily(), "housekeeping")
+
+    async def _open_training(
         self, registry: linkd.Registry, database: Database, workspaces: Workspaces, models: ActiveModels
     ) -> None:
         limits = DatasetLimits(max_file_bytes=self.settings.max_upload_bytes)
@@ -361,6 +364,7 @@ class TrainerBot:
         await self.bot.start(check_for_updates=False, shard_ids=shards.ids or None, shard_count=shards.count)
         await self._resume_jobs()
         _freeze_start_up_heap()
+        self._ready.set()
 
     async def _resume_jobs(self) -> None:
         """The workers ran on while this process was down: follow its guilds' unfinished jobs again, and
