@@ -10,7 +10,7 @@ allocations) belongs to that side alone and a slow spell of the machine hits eve
 out "defaults"):
   train_model   trainer-bot's full entry point: held-out split, fit, evaluate, refit on everything
   classifier    trainer-bot's one-step `fit_classifier` (like for like with the bare pipeline)
-  bare          `build_pipeline(n, seed=0).fit(texts, labels)`: the bot's own features and model, fitted
+  bare          `build_pipeline(n, seed=0, labels=k).fit(texts, labels)`: the bot's own features and model, fitted
                 once by bare scikit-learn with none of the bot's checks, splits or wrapping (the baseline)
   defaults      TfidfVectorizer() + LogisticRegression() with default settings (informative only)
 
@@ -232,7 +232,7 @@ def _fit_classifier(texts: list[str], labels: list[str]) -> Predict:
 def _fit_bare_pipeline(texts: list[str], labels: list[str]) -> Predict:
     from trainer_bot.ml.classifier import build_pipeline
 
-    pipeline = build_pipeline(len(texts), seed=0)
+    pipeline = build_pipeline(len(texts), seed=0, labels=len(set(labels)))  # as the bot sizes its features
     pipeline.fit(texts, labels)
     return lambda batch: [str(label) for label in pipeline.predict(list(batch))]
 
