@@ -80,21 +80,19 @@ def upsert(
     One statement, so the same write delivered twice at once (two processes, a retry, a double click)
     adds one row: the second waits for the first and then updates it or does nothing.
     """
-    if dialect == "sqlite":
-        lite = sqlite.insert(model).values(dict(values))
-        if not update:
-            return lite.on_conflict_do_nothing(index_elements=list(conflict))
-        return lite.on_conflict_do_update(
-            index_elements=list(conflict), set_={name: lite.excluded[name] for name in update}
-        )
-    if dialect == "postgresql":
-        pg = postgresql.insert(model).values(dict(values))
-        if not update:
-            return pg.on_conflict_do_nothing(index_elements=list(conflict))
-        return pg.on_conflict_do_update(
-            index_elements=list(conflict), set_={name: pg.excluded[name] for name in update}
-        )
-    raise NotImplementedError(f"upsert is not implemented for the {dialect} dialect")
+    insert_for = _INSERTS.get(dialect)
+    if insert_for is None:
+        raise NotImplementedError(f"upsert is not implemented for the {dialect} dialect")
+    # Both dialects' inserts share the ON CONFLICT API (index_elements, excluded).
+    statement: Any = insert_for(model).values(dict(values))
+    if not update:
+        return statement.on_conflict_do_nothing(index_elements=list(conflict))  # type: ignore[no-any-return]
+    return statement.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=list(conflict), set_={name: statement.excluded[name] for name in update}
+    )
+
+
+_INSERTS: Mapping[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def _dialect(executor: AsyncSession | AsyncConnection) -> str:
